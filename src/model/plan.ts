@@ -1,0 +1,35 @@
+// A plan is data: the ordered changes that turn Observed into Desired.
+import type { Address, Link, NamespaceState, Route, TableName } from './state.js';
+
+export type Action = 'create' | 'update' | 'delete';
+
+interface ChangeBase {
+  action: Action;
+  /** Namespace key in HostState (HOST_NS or the endpoint namespace's name). */
+  namespace: string;
+  /** A human identity for the object: "ws-front", "10.0.0.2/24 dev eth0", "filter/WIRESTATE-FORWARD". */
+  name: string;
+}
+
+export type Change =
+  | (ChangeBase & { kind: 'namespace'; desired?: NamespaceState; observed?: NamespaceState })
+  | (ChangeBase & { kind: 'link'; desired?: Link; observed?: Link; replace?: boolean })
+  | (ChangeBase & { kind: 'address'; desired?: Address; observed?: Address })
+  | (ChangeBase & { kind: 'route'; desired?: Route; observed?: Route })
+  | (ChangeBase & { kind: 'sysctl'; key: string; value: string; previous?: string })
+  | (ChangeBase & {
+      kind: 'chain';
+      table: TableName;
+      chain: string;
+      /** Full desired rules (null: user chain, create empty only). */
+      rules?: string[] | null;
+      /** Rule-level view for people: "+ rule" / "- rule". */
+      detail: string[];
+    })
+  | (ChangeBase & { kind: 'jumps'; table: TableName; chain: string; rules: string[]; previous: string[]; detail: string[] });
+
+export type ChangeKind = Change['kind'];
+
+export interface Plan {
+  changes: Change[];
+}
