@@ -23,6 +23,8 @@ export type Change =
       chain: string;
       /** Full desired rules (null: user chain, create empty only). */
       rules?: string[] | null;
+      /** Rules observed before (absent when the chain did not exist). */
+      previous?: string[] | null;
       /** Rule-level view for people: "+ rule" / "- rule". */
       detail: string[];
     })

@@ -1,0 +1,44 @@
+// The plan for people: one line per change, firewall changes rule by rule.
+import pc from 'picocolors';
+import type { Change, Plan } from '../../model/plan.js';
+import { HOST_NS } from '../../model/state.js';
+
+const SIGN = { create: pc.green('+'), update: pc.yellow('~'), delete: pc.red('-') };
+
+function describe(c: Change): string {
+  switch (c.kind) {
+    case 'link': {
+      const l = c.desired ?? c.observed;
+      const bits = [l?.kind, l?.master && `master ${l.master}`, l?.mtu && `mtu ${l.mtu}`, l?.mac && `mac ${l.mac}`].filter(Boolean);
+      return `${bits.join(', ')}${c.replace ? ' (replaced)' : ''}`;
+    }
+    case 'route':
+      return c.desired?.via ? `via ${c.desired.via}` : '';
+    case 'sysctl':
+      return `${c.previous ?? '(unset)'} → ${c.value}`;
+    default:
+      return '';
+  }
+}
+
+export function planLines(plan: Plan): string[] {
+  const lines: string[] = [];
+  for (const c of plan.changes) {
+    const where = c.namespace === HOST_NS ? 'host' : c.namespace;
+    const extra = describe(c);
+    lines.push(`${SIGN[c.action]} ${c.kind.padEnd(9)} ${c.name}${extra ? `  ${pc.dim(extra)}` : ''}  ${pc.dim(`[${where}]`)}`);
+    if (c.kind === 'chain' || c.kind === 'jumps') for (const d of c.detail) lines.push(`      ${d.startsWith('+') ? pc.green(d) : d.startsWith('-') ? pc.red(d) : d}`);
+  }
+  return lines;
+}
+
+export function planSummary(plan: Plan): string {
+  const n = (a: Change['action']) => plan.changes.filter((c) => c.action === a).length;
+  if (plan.changes.length === 0) return 'Nothing to do: the kernel matches the spec.';
+  return `${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}: ${n('create')} to create, ${n('update')} to update, ${n('delete')} to delete.`;
+}
+
+/** `-o json`: the plan document of the contract; kernel-model details ride along under each change. */
+export function planDocument(plan: Plan): object {
+  return { changes: plan.changes };
+}

@@ -1,0 +1,119 @@
+// One pass of the pipeline: load → observe → compile → diff/plan → apply → verify.
+// The CLI commands and the control loop are thin callers of these functions.
+import { apply } from '../apply/index.js';
+import type { Plan } from '../model/plan.js';
+import { HOST_NS, type HostState, type Observed } from '../model/state.js';
+import { observe } from '../observe/index.js';
+import { allocationsFromObserved, mergeAllocations } from '../reconcile/allocations.js';
+import { type CompileResult, compile } from '../reconcile/compile.js';
+import { endpointNetnsName, ownedNetnsPrefix } from '../reconcile/names.js';
+import { plan } from '../reconcile/plan.js';
+import { type SpecError, formatSpecError, loadSpec } from '../spec/index.js';
+import type { Spec } from '../spec/types.js';
+import { acquireLock } from '../store/lock.js';
+import { type StoredState, hostStateDir, readState, writeState } from '../store/state-file.js';
+
+export interface Target {
+  dir: string;
+  hostNetns: string | null;
+  hostName?: string;
+  stateDir: string;
+}
+
+/** An error the user can act on: printed as its message lines, no stack. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly lines: string[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables'];
+
+export async function loadValid(dir: string): Promise<Spec> {
+  const r = await loadSpec(dir);
+  if (!r.ok) throw new UserError(`${dir}: the spec is invalid, nothing was changed`, r.errors.map((e: SpecError) => formatSpecError(e)));
+  return r.spec;
+}
+
+/** An empty spec: no networks, no endpoints, no default bridge — what `down` converges to. */
+export function emptySpec(from: Spec): Spec {
+  return { networks: {}, endpoints: {}, hosts: from.hosts, settings: { ...from.settings, defaultBridge: { enabled: false } }, sources: {} };
+}
+
+async function observeFor(spec: Spec, t: Target, stored: StoredState): Promise<Observed> {
+  const fromSpec = Object.entries(spec.endpoints)
+    .filter(([, e]) => !Object.keys(e.networks).includes('host'))
+    .map(([name, e]) => e.netns ?? endpointNetnsName(t.hostNetns, name));
+  return observe({
+    hostNetns: t.hostNetns,
+    namespaces: [...new Set([...fromSpec, ...stored.namespaces])],
+    ownedPrefix: ownedNetnsPrefix(t.hostNetns),
+    sysctls: { [HOST_NS]: SYSCTLS },
+    firewall: spec.settings.iptables !== false,
+  });
+}
+
+export interface Planned {
+  spec: Spec;
+  observed: Observed;
+  compiled: CompileResult;
+  plan: Plan;
+  stored: StoredState;
+}
+
+export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
+  const stored = await readState(hostStateDir(t.stateDir, t.hostNetns));
+  const observed = await observeFor(spec, t, stored);
+  const allocations = mergeAllocations(stored.allocations, allocationsFromObserved(observed.state));
+  const compiled = compile(spec, { hostNetns: t.hostNetns, hostName: t.hostName, allocations, facts: observed.facts });
+  if (compiled.errors.length) {
+    throw new UserError('the spec conflicts with this host, nothing was changed', compiled.errors.map((e) => `${e.path}: ${e.message}`));
+  }
+  const missing = Object.values(compiled.desired.namespaces).filter((ns) => !ns.owned && !observed.state.namespaces[ns.netns ?? '']);
+  if (missing.length) {
+    throw new UserError(
+      'an endpoint names a namespace that does not exist, nothing was changed',
+      missing.map((ns) => `endpoints.${ns.endpoint}.netns: namespace "${ns.netns}" does not exist (create it first, or drop netns: to let wirestate create one)`),
+    );
+  }
+  return { spec, observed, compiled, plan: plan(compiled.desired, observed.state), stored };
+}
+
+export interface ApplyOptions {
+  allowEmpty?: boolean;
+  onProgress?: (done: number, total: number, what: string) => void;
+}
+
+export interface PassResult extends Planned {
+  applied: number;
+  /** Changes still pending after apply (empty when converged). */
+  remaining: Plan;
+}
+
+/** Every endpoint namespace wirestate put something in, created or not: `down` must find them all. */
+function endpointNamespaces(desired: HostState): string[] {
+  return Object.keys(desired.namespaces).filter((k) => k !== HOST_NS);
+}
+
+/** reconcile --once: plan, apply, observe again; `remaining` must be empty for the host to be converged. */
+export async function reconcileOnce(spec: Spec, t: Target, opts: ApplyOptions = {}): Promise<PassResult> {
+  const release = await acquireLock(hostStateDir(t.stateDir, t.hostNetns));
+  try {
+    const p = await computePlan(spec, t);
+    const declared = Object.keys(spec.networks).length + Object.keys(spec.endpoints).length;
+    if (declared === 0 && !opts.allowEmpty && p.plan.changes.some((c) => c.action === 'delete')) {
+      throw new UserError(`${t.dir} declares no networks and no endpoints; this would remove everything wirestate made on this host. Pass --allow-empty if that is what you want (or use \`wirestate down\`).`);
+    }
+    // Allocations are saved before apply: a pass cut short hands out the same addresses next time.
+    await writeState(hostStateDir(t.stateDir, t.hostNetns), { version: 1, allocations: p.compiled.allocations, namespaces: endpointNamespaces(p.compiled.desired) });
+    if (p.plan.changes.length) await apply(p.plan, { hostNetns: t.hostNetns, onProgress: opts.onProgress });
+    const after = p.plan.changes.length ? await observeFor(spec, t, p.stored) : p.observed;
+    const remaining = p.plan.changes.length ? plan(p.compiled.desired, after.state) : p.plan;
+    return { ...p, applied: p.plan.changes.length, remaining };
+  } finally {
+    await release();
+  }
+}

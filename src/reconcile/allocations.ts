@@ -1,0 +1,48 @@
+// What IPAM handed out before: kept in the state file and rebuilt from the kernel, so that
+// subnets, addresses and interface names stay the same across passes and restarts.
+import type { HostState } from '../model/state.js';
+import { normalizeCidr } from '../net/ipv4.js';
+
+export interface Allocations {
+  /** network → subnet allocated from the default pools (only networks declared without one). */
+  subnets: Record<string, string>;
+  /** "endpoint/network" → IPv4 address. */
+  addresses: Record<string, string>;
+  /** "endpoint/network" → interface name inside the endpoint (eth0, eth1, …). */
+  interfaces: Record<string, string>;
+}
+
+export const emptyAllocations = (): Allocations => ({ subnets: {}, addresses: {}, interfaces: {} });
+
+/** The state file wins; the kernel fills what the file lacks (a lost or older state file). */
+export function mergeAllocations(fromFile: Allocations, fromKernel: Allocations): Allocations {
+  return {
+    subnets: { ...fromKernel.subnets, ...fromFile.subnets },
+    addresses: { ...fromKernel.addresses, ...fromFile.addresses },
+    interfaces: { ...fromKernel.interfaces, ...fromFile.interfaces },
+  };
+}
+
+const NETWORK_ALIAS = /^wirestate network (\S+)$/;
+const ENDPOINT_ALIAS = /^wirestate endpoint (\S+) network (\S+)$/;
+
+/** What the kernel shows was handed out: bridges' subnets, endpoints' interfaces and addresses. */
+export function allocationsFromObserved(observed: HostState): Allocations {
+  const out = emptyAllocations();
+  for (const ns of Object.values(observed.namespaces)) {
+    for (const link of Object.values(ns.links)) {
+      const addr = Object.values(ns.addresses).find((a) => a.dev === link.name);
+      const net = link.kind === 'bridge' ? NETWORK_ALIAS.exec(link.alias ?? '') : null;
+      if (net && addr) {
+        out.subnets[net[1]] = normalizeCidr(addr.cidr);
+      }
+      const ep = link.kind === 'veth' && !link.master ? ENDPOINT_ALIAS.exec(link.alias ?? '') : null;
+      if (ep) {
+        const key = `${ep[1]}/${ep[2]}`;
+        out.interfaces[key] = link.name;
+        if (addr) out.addresses[key] = addr.cidr.split('/')[0];
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,166 @@
+// compile: spec + what was allocated before + facts about the host → the desired state of one host.
+// Pure: the Docker semantics live here and in drivers/ and firewall/, nothing here touches the kernel.
+import type { HostFacts, HostState } from '../model/state.js';
+import { HOST_NS, emptyNamespace } from '../model/state.js';
+import { cidrsOverlap } from '../net/ipv4.js';
+import type { Spec } from '../spec/types.js';
+import type { Allocations } from './allocations.js';
+import { type Attachment, type BridgeNetwork, addAttachment, addBridge } from './drivers/bridge.js';
+import type { FirewallBackend } from './firewall/backend.js';
+import { iptablesFirewall } from './firewall/iptables.js';
+import { noFirewall } from './firewall/none.js';
+import { DOCKER_DEFAULT_POOLS, allocateAddresses, allocateSubnets, defaultGateway } from './ipam.js';
+import { aliases, attachmentKey, endpointNetnsName, macFromIpv4 } from './names.js';
+import { type ResolvedNetwork, resolveNetworks } from './networks.js';
+
+export interface CompileContext {
+  /** The host namespace wirestate acts on (--netns), null for the current one. */
+  hostNetns: string | null;
+  /** --host: which entry of `hosts:` this machine is. */
+  hostName?: string;
+  allocations: Allocations;
+  facts: HostFacts;
+}
+
+/** A problem only visible against the host (a foreign bridge of the same name, a full pool). */
+export interface CompileError {
+  path: string;
+  message: string;
+}
+
+export interface CompileResult {
+  desired: HostState;
+  allocations: Allocations;
+  errors: CompileError[];
+  /** Parts of the spec this version accepts but does not act on yet. */
+  warnings: string[];
+}
+
+export function firewallBackend(spec: Spec): FirewallBackend {
+  return spec.settings.iptables === false ? noFirewall : iptablesFirewall;
+}
+
+const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
+
+/** Endpoints this host runs: those naming it with `host:`, or those naming no host when --host is not given. */
+function localEndpoints(spec: Spec, hostName: string | undefined): string[] {
+  return sorted(Object.keys(spec.endpoints)).filter((e) => (spec.endpoints[e].host ?? undefined) === hostName);
+}
+
+function decideSubnets(spec: Spec, nets: ResolvedNetwork[], ctx: CompileContext, errors: CompileError[]): Map<string, BridgeNetwork> {
+  const declared = nets.filter((n) => n.subnet).map((n) => n.subnet as string);
+  for (const n of nets) {
+    const clash = n.subnet && ctx.facts.foreignRoutes.find((r) => cidrsOverlap(r, n.subnet as string));
+    if (clash) errors.push({ path: `networks.${n.name}.subnet`, message: `${n.subnet} overlaps ${clash}, already routed on the host by something wirestate does not own` });
+    if (ctx.facts.foreignLinks.includes(n.bridge)) {
+      errors.push({ path: `networks.${n.name}`, message: `bridge name "${n.bridge}" is already used by a link wirestate does not own` });
+    }
+  }
+  const wanted = nets.filter((n) => !n.subnet).map((n) => n.name);
+  const pools = spec.settings.defaultAddressPools ?? DOCKER_DEFAULT_POOLS;
+  const { subnets, exhausted } = allocateSubnets(wanted, ctx.allocations.subnets, [...declared, ...ctx.facts.foreignRoutes], pools);
+  for (const name of exhausted) {
+    errors.push({ path: `networks.${name}`, message: 'no free subnet left in settings.defaultAddressPools; set a subnet or add a pool' });
+  }
+  const out = new Map<string, BridgeNetwork>();
+  for (const n of nets) {
+    const subnet = n.subnet ?? subnets[n.name];
+    if (!subnet) continue;
+    out.set(n.name, { name: n.name, bridge: n.bridge, subnet, gateway: n.gateway ?? defaultGateway(subnet), internal: n.internal, mtu: n.mtu });
+  }
+  return out;
+}
+
+/** Interface names: a new endpoint gets eth0… in lexical order of its networks; later connections take the lowest free ethN, and existing ones never move. */
+function interfaceNames(endpoint: string, networks: string[], previous: Record<string, string>): Record<string, string> {
+  const names: Record<string, string> = {};
+  const used = new Set<string>();
+  for (const n of networks) {
+    const prev = previous[attachmentKey(endpoint, n)];
+    if (prev && !used.has(prev)) {
+      names[n] = prev;
+      used.add(prev);
+    }
+  }
+  let i = 0;
+  for (const n of networks) {
+    if (names[n]) continue;
+    while (used.has(`eth${i}`)) i++;
+    names[n] = `eth${i}`;
+    used.add(names[n]);
+  }
+  return names;
+}
+
+export function compile(spec: Spec, ctx: CompileContext): CompileResult {
+  const errors: CompileError[] = [];
+  const warnings: string[] = [];
+  const nets = resolveNetworks(spec);
+  const bridges = decideSubnets(spec, nets, ctx, errors);
+  const allocations: Allocations = { subnets: {}, addresses: {}, interfaces: {} };
+  for (const n of nets) if (!n.subnet && bridges.has(n.name)) allocations.subnets[n.name] = bridges.get(n.name)!.subnet;
+
+  const host = emptyNamespace(ctx.hostNetns, false);
+  const desired: HostState = { namespaces: { [HOST_NS]: host } };
+  for (const b of bridges.values()) addBridge(host, b);
+
+  const endpoints = localEndpoints(spec, ctx.hostName);
+  // Address requests per network, in endpoint order, so allocation is independent of YAML order.
+  const requests = new Map<string, { key: string; static?: string }[]>();
+  for (const e of endpoints) {
+    for (const [net, att] of Object.entries(spec.endpoints[e].networks)) {
+      if (!bridges.has(net)) continue;
+      const list = requests.get(net) ?? [];
+      list.push({ key: attachmentKey(e, net), static: att.ipv4 });
+      requests.set(net, list);
+    }
+  }
+  for (const [net, reqs] of requests) {
+    const b = bridges.get(net)!;
+    const ipRange = nets.find((n) => n.name === net)?.ipRange;
+    const { addresses, full } = allocateAddresses(b.subnet, b.gateway, ipRange, reqs, ctx.allocations.addresses);
+    Object.assign(allocations.addresses, addresses);
+    for (const key of full) errors.push({ path: `endpoints.${key.split('/')[0]}.networks.${net}`, message: `no free address left in ${ipRange ?? b.subnet}` });
+  }
+
+  for (const e of endpoints) {
+    const ep = spec.endpoints[e];
+    if (ep.ports?.length || ep.publishAll) warnings.push(`endpoints.${e}: published ports are not programmed by this version yet`);
+    const attached = sorted(Object.keys(ep.networks));
+    if (attached.includes('host')) continue;
+    const owned = ep.netns === undefined;
+    const nsKey = ep.netns ?? endpointNetnsName(ctx.hostNetns, e);
+    const ns = emptyNamespace(nsKey, owned, e);
+    desired.namespaces[nsKey] = ns;
+    if (owned) ns.links.lo = { name: 'lo', kind: 'loopback', alias: aliases.netns(e), up: true };
+    const bridged = attached.filter((n) => bridges.has(n));
+    const ifnames = interfaceNames(e, bridged, ctx.allocations.interfaces);
+    const gatewayNet = bridged.find((n) => !bridges.get(n)!.internal);
+    for (const net of bridged) {
+      const key = attachmentKey(e, net);
+      const ipv4 = allocations.addresses[key];
+      if (!ipv4) continue;
+      allocations.interfaces[key] = ifnames[net];
+      const a: Attachment = {
+        endpoint: e,
+        network: bridges.get(net)!,
+        ifname: ifnames[net],
+        ipv4,
+        mac: ep.networks[net].mac ?? macFromIpv4(ipv4),
+        gatewayRoute: net === gatewayNet,
+      };
+      addAttachment(host, ns, nsKey, a);
+    }
+  }
+
+  const fw = firewallBackend(spec);
+  const fwNets = [...bridges.values()].map((b) => {
+    const n = nets.find((x) => x.name === b.name)!;
+    return { name: b.name, bridge: b.bridge, subnet: b.subnet, internal: n.internal, icc: n.icc, masquerade: n.masquerade };
+  });
+  const firewall = fw.compile(fwNets);
+  if (firewall) host.firewall = firewall;
+  // Forwarding is what makes a bridge network reach anything beyond its bridge, firewall or not.
+  host.sysctls = { ...(bridges.size > 0 ? { 'net.ipv4.ip_forward': '1' } : {}), ...fw.sysctls(fwNets) };
+  return { desired, allocations, errors, warnings };
+}
