@@ -1,0 +1,1 @@
+export { observe, type ObserveRequest } from './observe.js';

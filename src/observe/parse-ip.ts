@@ -1,0 +1,134 @@
+// Pure parsing of `ip -j -d` output into the model. Only the fields the model has are kept.
+import { addressKey, routeKey, type Address, type Link, type LinkKind, type Route } from '../model/state.js';
+
+/** The parts of an `ip -j -d link show` entry that we read. */
+export interface IpLinkJson {
+  ifname: string;
+  flags?: string[];
+  mtu?: number;
+  address?: string;
+  master?: string;
+  ifalias?: string;
+  link_type?: string;
+  linkinfo?: { info_kind?: string };
+  inet6_addr_gen_mode?: string;
+}
+
+/** An `ip -j addr show` entry. (Its link details lack inet6_addr_gen_mode, hence the separate link dump.) */
+export interface IpAddrJson {
+  ifname: string;
+  addr_info?: { family: string; local: string; prefixlen: number }[];
+}
+
+export interface IpRouteJson {
+  type?: string;
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+}
+
+const OWNER_MARK = 'wirestate';
+const NETNS_MARK = /^wirestate netns (\S+)/;
+const ENDPOINT_MARK = /^wirestate endpoint (\S+) /;
+
+/** `ip -j … -batch -` prints one JSON array per command, one per line. */
+export function splitBatchJson(stdout: string, commands: number): unknown[][] {
+  const arrays = stdout
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown);
+  if (arrays.length !== commands || !arrays.every(Array.isArray)) {
+    throw new Error(`expected ${commands} JSON arrays from ip, got: ${stdout.slice(0, 200)}`);
+  }
+  return arrays as unknown[][];
+}
+
+function kindOf(l: IpLinkJson): LinkKind | undefined {
+  if (l.link_type === 'loopback') return 'loopback';
+  const kind = l.linkinfo?.info_kind;
+  return kind === 'bridge' || kind === 'veth' ? kind : undefined;
+}
+
+/** undefined for kinds the model has no place for (e.g. the tunl0/sit0 a kernel module adds to every namespace). */
+function parseLink(l: IpLinkJson): Link | undefined {
+  const kind = kindOf(l);
+  if (kind === undefined) return undefined;
+  return {
+    name: l.ifname,
+    kind,
+    ...(l.ifalias ? { alias: l.ifalias } : {}),
+    ...(l.mtu !== undefined ? { mtu: l.mtu } : {}),
+    // A loopback's all-zero address is not a MAC anyone chooses.
+    ...(l.address && kind !== 'loopback' ? { mac: l.address } : {}),
+    ...(l.master ? { master: l.master } : {}),
+    up: l.flags?.includes('UP') ?? false,
+    // Without the attribute the kernel has no IPv6 at all, so the link gets no IPv6 address either.
+    ipv6: l.inet6_addr_gen_mode !== undefined && l.inet6_addr_gen_mode !== 'none',
+  };
+}
+
+/** ip prints host routes without "/32"; the model always carries the prefix length. */
+const normaliseDst = (dst: string): string => (dst === 'default' || dst.includes('/') ? dst : `${dst}/32`);
+
+export interface ParsedNamespace {
+  links: Record<string, Link>;
+  addresses: Record<string, Address>;
+  routes: Record<string, Route>;
+  /** Names of the links not taken as owned. */
+  foreignLinks: string[];
+  /** Destinations (not default) of the routes not on owned links, deduplicated. */
+  foreignRoutes: string[];
+}
+
+/** Splits one namespace's links, addresses and main-table routes into the owned model and the rest. */
+export function parseNamespace(links: IpLinkJson[], addrs: IpAddrJson[], routes: IpRouteJson[], owns: (l: IpLinkJson) => boolean): ParsedNamespace {
+  const out: ParsedNamespace = { links: {}, addresses: {}, routes: {}, foreignLinks: [], foreignRoutes: [] };
+  for (const raw of links) {
+    const link = owns(raw) ? parseLink(raw) : undefined;
+    if (link) out.links[link.name] = link;
+    else out.foreignLinks.push(raw.ifname);
+  }
+  for (const { ifname, addr_info = [] } of addrs) {
+    const link = out.links[ifname];
+    if (!link) continue;
+    for (const a of addr_info) {
+      // The kernel gives lo 127.0.0.1/8 by itself when it comes up; nobody plans that address.
+      if (a.family !== 'inet' || (link.kind === 'loopback' && a.local === '127.0.0.1' && a.prefixlen === 8)) continue;
+      const address: Address = { dev: ifname, cidr: `${a.local}/${a.prefixlen}` };
+      out.addresses[addressKey(address)] = address;
+    }
+  }
+  const foreign = new Set<string>();
+  for (const r of routes) {
+    const dst = normaliseDst(r.dst);
+    const owned = r.dev !== undefined && r.dev in out.links && (r.type ?? 'unicast') === 'unicast';
+    if (!owned) {
+      if (dst !== 'default') foreign.add(dst);
+    } else if (r.protocol !== 'kernel') {
+      // Connected routes follow from the addresses; only routes someone added are part of the model.
+      const route: Route = { dst, dev: r.dev as string, ...(r.gateway ? { via: r.gateway } : {}) };
+      out.routes[routeKey(route)] = route;
+    }
+  }
+  out.foreignRoutes = [...foreign];
+  return out;
+}
+
+/** Host and foreign namespaces: a link is owned when its alias carries the mark. */
+export const hasOwnerMark = (l: IpLinkJson): boolean => l.ifalias?.startsWith(OWNER_MARK) ?? false;
+
+/** The endpoint named by the `lo` alias of a namespace wirestate created; undefined when not created by it. */
+export function ownedNetnsEndpoint(links: IpLinkJson[]): string | undefined {
+  const lo = links.find((l) => l.link_type === 'loopback');
+  return lo?.ifalias ? NETNS_MARK.exec(lo.ifalias)?.[1] : undefined;
+}
+
+/** The endpoint named by the first owned endpoint link's alias, if any. */
+export function endpointFromLinks(links: Iterable<Link>): string | undefined {
+  for (const l of links) {
+    const m = l.alias ? ENDPOINT_MARK.exec(l.alias) : null;
+    if (m) return m[1];
+  }
+  return undefined;
+}
