@@ -72,7 +72,9 @@ export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
   if (compiled.errors.length) {
     throw new UserError('the spec conflicts with this host, nothing was changed', compiled.errors.map((e) => `${e.path}: ${e.message}`));
   }
-  const missing = Object.values(compiled.desired.namespaces).filter((ns) => !ns.owned && !observed.state.namespaces[ns.netns ?? '']);
+  const missing = Object.entries(compiled.desired.namespaces)
+    .filter(([key, ns]) => key !== HOST_NS && !ns.owned && !observed.state.namespaces[key])
+    .map(([, ns]) => ns);
   if (missing.length) {
     throw new UserError(
       'an endpoint names a namespace that does not exist, nothing was changed',

@@ -1,5 +1,6 @@
 // Resolves declared networks (and the default bridge) into the concrete settings the drivers use:
 // fields win over their com.docker.network.* option equivalents, defaults are Docker's.
+import { DEFAULT_BRIDGE_NAME, DEFAULT_BRIDGE_SUBNET, parseBoolOption, parseMtuOption } from '../spec/index.js';
 import type { NetworkSpec, Spec } from '../spec/types.js';
 import { bridgeName } from './names.js';
 
@@ -19,18 +20,13 @@ export interface ResolvedNetwork {
 }
 
 export const DEFAULT_BRIDGE = 'bridge';
-export const DEFAULT_BRIDGE_NAME = 'wirestate0';
-export const DEFAULT_BRIDGE_SUBNET = '172.17.0.0/16';
 export const DEFAULT_MTU = 1500;
 
-function boolOption(value: unknown): boolean | undefined {
-  if (value === undefined) return undefined;
-  return value === true || value === 'true' || value === '1';
-}
+const option = <T>(v: string | number | boolean | undefined, parse: (v: string | number | boolean) => T | undefined): T | undefined =>
+  v === undefined ? undefined : parse(v);
 
 function resolveUserNetwork(name: string, n: NetworkSpec): ResolvedNetwork {
   const opt = n.options ?? {};
-  const mtuOpt = opt['com.docker.network.driver.mtu'];
   return {
     name,
     bridge: n.bridge ?? (opt['com.docker.network.bridge.name'] as string | undefined) ?? bridgeName(name),
@@ -38,9 +34,9 @@ function resolveUserNetwork(name: string, n: NetworkSpec): ResolvedNetwork {
     gateway: n.gateway,
     ipRange: n.ipRange,
     internal: n.internal ?? false,
-    icc: n.icc ?? boolOption(opt['com.docker.network.bridge.enable_icc']) ?? true,
-    masquerade: n.masquerade ?? boolOption(opt['com.docker.network.bridge.enable_ip_masquerade']) ?? true,
-    mtu: n.mtu ?? (mtuOpt !== undefined && Number(mtuOpt) > 0 ? Number(mtuOpt) : DEFAULT_MTU),
+    icc: n.icc ?? option(opt['com.docker.network.bridge.enable_icc'], parseBoolOption) ?? true,
+    masquerade: n.masquerade ?? option(opt['com.docker.network.bridge.enable_ip_masquerade'], parseBoolOption) ?? true,
+    mtu: n.mtu ?? option(opt['com.docker.network.driver.mtu'], parseMtuOption) ?? DEFAULT_MTU,
     isDefault: false,
   };
 }

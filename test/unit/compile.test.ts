@@ -134,8 +134,8 @@ describe('compile: firewall', () => {
       'WIRESTATE-FORWARD': ['-j WIRESTATE-CT', '-j WIRESTATE-INTERNAL', '-j WIRESTATE-BRIDGE', '-i ws-backend -o ws-backend -j ACCEPT', '-i ws-frontend -j ACCEPT'],
       'WIRESTATE-CT': ['-o ws-frontend -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT'],
       'WIRESTATE-INTERNAL': ['! -s 10.20.0.0/24 -o ws-backend -j DROP', '! -d 10.20.0.0/24 -i ws-backend -j DROP'],
-      'WIRESTATE-BRIDGE': ['-o ws-frontend -j WIRESTATE'],
-      WIRESTATE: ['! -i ws-frontend -o ws-frontend -j DROP'],
+      'WIRESTATE-BRIDGE': ['-o ws-frontend -j WIRESTATE-INBOUND'],
+      'WIRESTATE-INBOUND': ['! -i ws-frontend -o ws-frontend -j DROP'],
     });
     expect(fw.tables.nat?.chains).toEqual({ 'WIRESTATE-POSTROUTING': ['-s 10.10.0.0/24 ! -o ws-frontend -j MASQUERADE'] });
     expect(desired.namespaces[HOST_NS].sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });

@@ -11,7 +11,6 @@ export function register(program: Command): void {
     .command('exec <endpoint> <command...>')
     .description("run COMMAND inside ENDPOINT's network namespace, with its resolv.conf and hosts")
     .option('-d, --dir <dir>', 'the desired-state directory, to find endpoints that name their own namespace', '.')
-    .passThroughOptions()
     .addHelpText('after', '\nExamples:\n  wirestate exec --sandbox web -- ip addr\n  wirestate exec --sandbox api -- ping -c1 10.20.0.20\n\nExit status: the command\'s.')
     .action(async (endpoint: string, argv: string[], opts: { dir: string }, cmd: Command) => {
       const o = cmd.optsWithGlobals<GlobalOptions>();

@@ -4,7 +4,7 @@
 // filter FORWARD → WIRESTATE-USER (the user's, first, never flushed) → WIRESTATE-FORWARD:
 //   WIRESTATE-CT        replies to connections a network started
 //   WIRESTATE-INTERNAL  internal networks: nothing in or out but their own subnet
-//   WIRESTATE-BRIDGE    traffic into a non-internal network goes through WIRESTATE, which drops
+//   WIRESTATE-BRIDGE    traffic into a non-internal network goes through WIRESTATE-INBOUND, which drops
 //                       whatever is not explicitly allowed (isolation between networks, and the
 //                       place where published ports add their ACCEPTs before the DROP)
 //   then per network: what may leave it (and icc inside it)
@@ -30,7 +30,7 @@ function filterTable(nets: FirewallNetwork[]): Table {
       continue;
     }
     ct.push(`-o ${br} -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
-    bridge.push(`-o ${br} -j WIRESTATE`);
+    bridge.push(`-o ${br} -j WIRESTATE-INBOUND`);
     toNetwork.push(`! -i ${br} -o ${br} -j DROP`);
     if (n.icc) forward.push(`-i ${br} -j ACCEPT`);
     else forward.push(`-i ${br} -o ${br} -j DROP`, `-i ${br} ! -o ${br} -j ACCEPT`);
@@ -42,7 +42,7 @@ function filterTable(nets: FirewallNetwork[]): Table {
       'WIRESTATE-CT': ct,
       'WIRESTATE-INTERNAL': internal,
       'WIRESTATE-BRIDGE': bridge,
-      WIRESTATE: toNetwork,
+      'WIRESTATE-INBOUND': toNetwork,
     },
     jumps: { FORWARD: [jump(USER_CHAIN), jump('WIRESTATE-FORWARD')] },
   };
