@@ -126,6 +126,8 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
   for (const e of endpoints) {
     const ep = spec.endpoints[e];
     if (ep.ports?.length || ep.publishAll) warnings.push(`endpoints.${e}: published ports are not programmed by this version yet`);
+    const files = (['dns', 'dnsSearch', 'dnsOptions', 'extraHosts', 'links', 'proxy'] as const).filter((k) => ep[k] !== undefined);
+    if (files.length) warnings.push(`endpoints.${e}: ${files.join(', ')} not written to the endpoint's files by this version yet`);
     const attached = sorted(Object.keys(ep.networks));
     if (attached.includes('host')) continue;
     const owned = ep.netns === undefined;

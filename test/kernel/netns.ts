@@ -1,8 +1,9 @@
 // Throwaway namespaces for kernel tests, all named after this test process so that cleanup can
 // take everything it made (and only that), even after a failure half-way.
 import { ipBatch, listNetns } from '../../src/kernel/run.js';
+import { requireRoot } from './helpers/index.js';
 
-export const isRoot = process.getuid?.() === 0;
+export const isRoot = requireRoot();
 
 /** The prefix of every namespace this test process makes, directly or through apply. */
 export const TEST_PREFIX = `wst-${process.pid}-`;
