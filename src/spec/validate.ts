@@ -1,7 +1,7 @@
 // Checks one file's data against the SpecFile JSON Schema and positions each problem in the YAML.
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsMod from 'ajv-formats';
-import { SpecFile } from '../../schemas/spec.js';
+import SpecFile from '../../schemas/wirestate.schema.json' with { type: 'json' };
 import { isCidr4 } from '../net/ipv4.js';
 import { specError, type SpecError } from './errors.js';
 import { entryPos, type NodeIndex } from './nodes.js';

@@ -19,8 +19,8 @@ export interface CliOptions {
 
 /** Runs `node bin/wirestate.js ARGS…`; needs `npm run build` first (the bin imports dist/). */
 export async function runCli(args: readonly string[], opts: CliOptions = {}): Promise<RunResult> {
-  if (!existsSync(join(repoRoot, 'dist', 'src', 'cli', 'main.js'))) {
-    throw new Error(`dist/src/cli/main.js is missing: run \`npm run build\` in ${repoRoot} first`);
+  if (!existsSync(join(repoRoot, 'dist', 'wirestate.mjs'))) {
+    throw new Error(`dist/wirestate.mjs is missing: run \`npm run build\` in ${repoRoot} first`);
   }
   return run(process.execPath, [cliPath, ...args], {
     cwd: opts.cwd ?? repoRoot,
