@@ -38,12 +38,13 @@ function netnsPath(netns: string): string {
 }
 
 /**
- * `ip -n` only takes names (iproute2 6.1 prefixes /run/netns/ even to a path), so `ip` on a
- * path and every other tool go through `nsenter --net=PATH`.
+ * Every tool enters a namespace through `nsenter --net=PATH`, `ip` included: `ip -n` also
+ * unshares the mount namespace and remounts /sys, which copies every mount and so grows with the
+ * number of namespaces (measured: 2.5 ms per call at 10 namespaces, 6 ms at 1000; nsenter stays
+ * at 3.3–3.7 ms). It also takes names only (iproute2 6.1 prefixes /run/netns/ even to a path).
  */
 function command(cmd: string, args: string[], netns: string | null): [string, string[]] {
   if (netns === null) return [cmd, args];
-  if (cmd === 'ip' && !netns.includes('/')) return [cmd, ['-n', netns, ...args]];
   return ['nsenter', [`--net=${netnsPath(netns)}`, cmd, ...args]];
 }
 

@@ -56,6 +56,25 @@ async function observeFor(spec: Spec, t: Target, stored: StoredState): Promise<O
   });
 }
 
+/**
+ * Verify reads again only what the plan touched (the host, and the endpoint namespaces it
+ * changed), so adding one endpoint to a thousand re-reads one namespace, not a thousand.
+ */
+async function verify(spec: Spec, t: Target, p: Planned): Promise<Plan> {
+  const touched = [...new Set(p.plan.changes.map((c) => c.namespace).filter((k) => k !== HOST_NS))];
+  const after = await observe({
+    hostNetns: t.hostNetns,
+    namespaces: touched,
+    ownedPrefix: '',
+    sysctls: { [HOST_NS]: SYSCTLS },
+    firewall: spec.settings.iptables !== false,
+  });
+  const scope = (s: HostState): HostState => ({
+    namespaces: Object.fromEntries(Object.entries(s.namespaces).filter(([k]) => k === HOST_NS || touched.includes(k))),
+  });
+  return plan(scope(p.compiled.desired), scope(after.state));
+}
+
 export interface Planned {
   spec: Spec;
   observed: Observed;
@@ -112,8 +131,7 @@ export async function reconcileOnce(spec: Spec, t: Target, opts: ApplyOptions = 
     // Allocations are saved before apply: a pass cut short hands out the same addresses next time.
     await writeState(hostStateDir(t.stateDir, t.hostNetns), { version: 1, allocations: p.compiled.allocations, namespaces: endpointNamespaces(p.compiled.desired) });
     if (p.plan.changes.length) await apply(p.plan, { hostNetns: t.hostNetns, onProgress: opts.onProgress });
-    const after = p.plan.changes.length ? await observeFor(spec, t, p.stored) : p.observed;
-    const remaining = p.plan.changes.length ? plan(p.compiled.desired, after.state) : p.plan;
+    const remaining = p.plan.changes.length ? await verify(spec, t, p) : p.plan;
     return { ...p, applied: p.plan.changes.length, remaining };
   } finally {
     await release();
