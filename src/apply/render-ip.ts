@@ -62,6 +62,8 @@ function attributes(to: Link, from: Link | undefined): string[] {
 function setLines(name: string, to: Link, from: Link | undefined): string[] {
   const args = attributes(to, from);
   const lines = args.length > 0 ? [`link set ${name} ${args.join(' ')}`] : [];
+  // A bridge-port setting: only valid once the link has its master, so a line of its own after it.
+  if (to.hairpin !== undefined && to.hairpin !== (from?.hairpin ?? false)) lines.push(`link set ${name} type bridge_slave hairpin ${to.hairpin ? 'on' : 'off'}`);
   if (to.up !== (from?.up ?? false)) lines.push(`link set ${name} ${to.up ? 'up' : 'down'}`);
   return lines;
 }

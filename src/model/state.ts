@@ -41,6 +41,8 @@ export interface Link {
   up: boolean;
   /** False: `addrgenmode none`, so the link never gets an IPv6 address (no DAD/MLD storms). */
   ipv6?: boolean;
+  /** Bridge port only: let frames go back out the port they came in on (an endpoint reaching its own published port). */
+  hairpin?: boolean;
   /** veth only, on the end wirestate creates the pair from: where the other end lives. */
   peer?: { netns: string; name: string };
 }
@@ -89,6 +91,16 @@ export interface HostFacts {
   foreignRoutes: string[];
   /** Namespaces present under /run/netns. */
   netnsNames: string[];
+  /** Sockets listening in the host namespace: a published port must not take one of their ports. */
+  listeners?: Listener[];
+}
+
+export interface Listener {
+  protocol: 'tcp' | 'udp' | 'sctp';
+  address: string;
+  port: number;
+  /** "nc (pid 1234)", when ss could tell. */
+  process?: string;
 }
 
 export interface Observed {

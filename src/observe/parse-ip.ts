@@ -10,7 +10,7 @@ export interface IpLinkJson {
   master?: string;
   ifalias?: string;
   link_type?: string;
-  linkinfo?: { info_kind?: string };
+  linkinfo?: { info_kind?: string; info_slave_data?: { hairpin?: boolean } };
   inet6_addr_gen_mode?: string;
 }
 
@@ -62,6 +62,7 @@ function parseLink(l: IpLinkJson): Link | undefined {
     // A loopback's all-zero address is not a MAC anyone chooses.
     ...(l.address && kind !== 'loopback' ? { mac: l.address } : {}),
     ...(l.master ? { master: l.master } : {}),
+    ...(l.linkinfo?.info_slave_data?.hairpin !== undefined ? { hairpin: l.linkinfo.info_slave_data.hairpin } : {}),
     up: l.flags?.includes('UP') ?? false,
     // Without the attribute the kernel has no IPv6 at all, so the link gets no IPv6 address either.
     ipv6: l.inet6_addr_gen_mode !== undefined && l.inet6_addr_gen_mode !== 'none',

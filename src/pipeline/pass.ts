@@ -4,6 +4,8 @@ import { apply } from '../apply/index.js';
 import type { Plan } from '../model/plan.js';
 import { HOST_NS, type HostState, type Observed } from '../model/state.js';
 import { observe } from '../observe/index.js';
+import { readListeners } from '../observe/listeners.js';
+import { readSysctls } from '../kernel/sysctl.js';
 import { allocationsFromObserved, mergeAllocations } from '../reconcile/allocations.js';
 import { type CompileResult, compile } from '../reconcile/compile.js';
 import { endpointNetnsName, ownedNetnsPrefix } from '../reconcile/names.js';
@@ -30,7 +32,7 @@ export class UserError extends Error {
   }
 }
 
-const SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables'];
+const SYSCTLS = ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables', 'net.ipv4.ip_local_port_range'];
 
 export async function loadValid(dir: string): Promise<Spec> {
   const r = await loadSpec(dir);
@@ -66,13 +68,20 @@ async function verify(spec: Spec, t: Target, p: Planned): Promise<Plan> {
     hostNetns: t.hostNetns,
     namespaces: touched,
     ownedPrefix: '',
-    sysctls: { [HOST_NS]: SYSCTLS },
+    sysctls: { [HOST_NS]: [...new Set([...SYSCTLS, ...Object.keys(p.compiled.desired.namespaces[HOST_NS].sysctls)])] },
     firewall: spec.settings.iptables !== false,
   });
   const scope = (s: HostState): HostState => ({
     namespaces: Object.fromEntries(Object.entries(s.namespaces).filter(([k]) => k === HOST_NS || touched.includes(k))),
   });
   return plan(scope(p.compiled.desired), scope(after.state));
+}
+
+/** Per-bridge settings (route_localnet) are only known after compile: read those observe did not. */
+async function readDesiredSysctls(desired: HostState, observed: HostState, hostNetns: string | null): Promise<void> {
+  const have = observed.namespaces[HOST_NS].sysctls;
+  const missing = Object.keys(desired.namespaces[HOST_NS].sysctls).filter((k) => !(k in have));
+  if (missing.length) Object.assign(have, await readSysctls(hostNetns, missing));
 }
 
 export interface Planned {
@@ -87,7 +96,11 @@ export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
   const stored = await readState(hostStateDir(t.stateDir, t.hostNetns));
   const observed = await observeFor(spec, t, stored);
   const allocations = mergeAllocations(stored.allocations, allocationsFromObserved(observed.state));
-  const compiled = compile(spec, { hostNetns: t.hostNetns, hostName: t.hostName, allocations, facts: observed.facts });
+  observed.facts.listeners = await readListeners(t.hostNetns);
+  const range = observed.state.namespaces[HOST_NS].sysctls['net.ipv4.ip_local_port_range']?.split(/\s+/).map(Number);
+  const portRange = range?.length === 2 && range.every(Number.isInteger) ? (range as [number, number]) : undefined;
+  const compiled = compile(spec, { hostNetns: t.hostNetns, hostName: t.hostName, allocations, facts: observed.facts, portRange });
+  await readDesiredSysctls(compiled.desired, observed.state, t.hostNetns);
   if (compiled.errors.length) {
     throw new UserError('the spec conflicts with this host, nothing was changed', compiled.errors.map((e) => `${e.path}: ${e.message}`));
   }

@@ -10,9 +10,11 @@ export interface Allocations {
   addresses: Record<string, string>;
   /** "endpoint/network" → interface name inside the endpoint (eth0, eth1, …). */
   interfaces: Record<string, string>;
+  /** Published-port request → the host port chosen for it (random ports and ports from a range). */
+  ports: Record<string, number>;
 }
 
-export const emptyAllocations = (): Allocations => ({ subnets: {}, addresses: {}, interfaces: {} });
+export const emptyAllocations = (): Allocations => ({ subnets: {}, addresses: {}, interfaces: {}, ports: {} });
 
 /** The state file wins; the kernel fills what the file lacks (a lost or older state file). */
 export function mergeAllocations(fromFile: Allocations, fromKernel: Allocations): Allocations {
@@ -20,6 +22,7 @@ export function mergeAllocations(fromFile: Allocations, fromKernel: Allocations)
     subnets: { ...fromKernel.subnets, ...fromFile.subnets },
     addresses: { ...fromKernel.addresses, ...fromFile.addresses },
     interfaces: { ...fromKernel.interfaces, ...fromFile.interfaces },
+    ports: { ...fromKernel.ports, ...fromFile.ports },
   };
 }
 

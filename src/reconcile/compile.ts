@@ -12,6 +12,7 @@ import { noFirewall } from './firewall/none.js';
 import { DOCKER_DEFAULT_POOLS, allocateAddresses, allocateSubnets, defaultGateway } from './ipam.js';
 import { aliases, attachmentKey, endpointNetnsName, macFromIpv4 } from './names.js';
 import { type ResolvedNetwork, resolveNetworks } from './networks.js';
+import { publishPorts } from './ports.js';
 
 export interface CompileContext {
   /** The host namespace wirestate acts on (--netns), null for the current one. */
@@ -20,7 +21,12 @@ export interface CompileContext {
   hostName?: string;
   allocations: Allocations;
   facts: HostFacts;
+  /** The host's ip_local_port_range: where random host ports come from. */
+  portRange?: [number, number];
 }
+
+/** Linux's default ip_local_port_range. */
+export const DEFAULT_PORT_RANGE: [number, number] = [32768, 60999];
 
 /** A problem only visible against the host (a foreign bridge of the same name, a full pool). */
 export interface CompileError {
@@ -97,7 +103,7 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
   const warnings: string[] = [];
   const nets = resolveNetworks(spec);
   const bridges = decideSubnets(spec, nets, ctx, errors);
-  const allocations: Allocations = { subnets: {}, addresses: {}, interfaces: {} };
+  const allocations: Allocations = { subnets: {}, addresses: {}, interfaces: {}, ports: {} };
   for (const n of nets) if (!n.subnet && bridges.has(n.name)) allocations.subnets[n.name] = bridges.get(n.name)!.subnet;
 
   const host = emptyNamespace(ctx.hostNetns, false);
@@ -123,9 +129,22 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
     for (const key of full) errors.push({ path: `endpoints.${key.split('/')[0]}.networks.${net}`, message: `no free address left in ${ipRange ?? b.subnet}` });
   }
 
+  const published = publishPorts({
+    spec,
+    endpoints,
+    bridges,
+    addresses: allocations.addresses,
+    previous: ctx.allocations.ports,
+    listeners: ctx.facts.listeners ?? [],
+    range: ctx.portRange ?? DEFAULT_PORT_RANGE,
+  });
+  allocations.ports = published.allocations;
+  errors.push(...published.errors);
+  warnings.push(...published.warnings);
+  const publishing = new Set(published.ports.map((p) => attachmentKey(p.endpoint, p.network.name)));
+
   for (const e of endpoints) {
     const ep = spec.endpoints[e];
-    if (ep.ports?.length || ep.publishAll) warnings.push(`endpoints.${e}: published ports are not programmed by this version yet`);
     const files = (['dns', 'dnsSearch', 'dnsOptions', 'extraHosts', 'links', 'proxy'] as const).filter((k) => ep[k] !== undefined);
     if (files.length) warnings.push(`endpoints.${e}: ${files.join(', ')} not written to the endpoint's files by this version yet`);
     const attached = sorted(Object.keys(ep.networks));
@@ -150,6 +169,7 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
         ipv4,
         mac: ep.networks[net].mac ?? macFromIpv4(ipv4),
         gatewayRoute: net === gatewayNet,
+        hairpin: publishing.has(key),
       };
       addAttachment(host, ns, nsKey, a);
     }
@@ -158,11 +178,12 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
   const fw = firewallBackend(spec);
   const fwNets = [...bridges.values()].map((b) => {
     const n = nets.find((x) => x.name === b.name)!;
-    return { name: b.name, bridge: b.bridge, subnet: b.subnet, internal: n.internal, icc: n.icc, masquerade: n.masquerade };
+    return { name: b.name, bridge: b.bridge, subnet: b.subnet, gateway: b.gateway, internal: n.internal, icc: n.icc, masquerade: n.masquerade };
   });
-  const firewall = fw.compile(fwNets);
+  const fwInput = { networks: fwNets, ports: published.ports };
+  const firewall = fw.compile(fwInput);
   if (firewall) host.firewall = firewall;
   // Forwarding is what makes a bridge network reach anything beyond its bridge, firewall or not.
-  host.sysctls = { ...(bridges.size > 0 ? { 'net.ipv4.ip_forward': '1' } : {}), ...fw.sysctls(fwNets) };
+  host.sysctls = { ...(bridges.size > 0 ? { 'net.ipv4.ip_forward': '1' } : {}), ...fw.sysctls(fwInput) };
   return { desired, allocations, errors, warnings };
 }

@@ -4,7 +4,7 @@ import type { Change } from '../model/plan.js';
 import type { HostState, Link, NamespaceState, Table, TableName } from '../model/state.js';
 import { HOST_NS } from '../model/state.js';
 
-const LINK_FIELDS = ['alias', 'mtu', 'mac', 'master', 'up', 'ipv6'] as const;
+const LINK_FIELDS = ['alias', 'mtu', 'mac', 'master', 'up', 'ipv6', 'hairpin'] as const;
 
 function linkDiffers(d: Link, o: Link): boolean {
   return LINK_FIELDS.some((f) => d[f] !== undefined && d[f] !== o[f]);

@@ -7,13 +7,14 @@ import { checkEndpoints } from './checks/endpoints.js';
 import { checkNetworks } from './checks/networks.js';
 import { checkOptions } from './checks/options.js';
 import { checkOverlaps } from './checks/overlaps.js';
+import { checkPorts } from './checks/ports.js';
 import { Report } from './checks/report.js';
 import type { SpecError } from './errors.js';
 import type { Spec } from './types.js';
 
 export function checkSpec(spec: Spec): SpecError[] {
   const report = new Report(spec);
-  for (const check of [checkNetworks, checkAddresses, checkOverlaps, checkBridges, checkOptions, checkAttachments, checkEndpoints]) {
+  for (const check of [checkNetworks, checkAddresses, checkOverlaps, checkBridges, checkOptions, checkAttachments, checkEndpoints, checkPorts]) {
     check(report);
   }
   return report.errors;

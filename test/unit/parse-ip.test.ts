@@ -32,8 +32,8 @@ describe('host namespace', () => {
   it('takes only the links with the ownership alias, with the model fields', () => {
     expect(p.links).toEqual({
       'wst-br': { name: 'wst-br', kind: 'bridge', alias: 'wirestate network n1', mtu: 1500, mac: '3a:34:ac:fe:55:f7', up: true, ipv6: false },
-      wsa: { name: 'wsa', kind: 'veth', alias: 'wirestate endpoint e1 network n1', mtu: 1500, mac: '7e:86:7f:e8:7e:60', master: 'wst-br', up: true, ipv6: false },
-      wsb: { name: 'wsb', kind: 'veth', alias: 'wirestate endpoint f1 network n1', mtu: 1500, mac: '3a:34:ac:fe:55:f7', master: 'wst-br', up: true, ipv6: true },
+      wsa: { name: 'wsa', kind: 'veth', alias: 'wirestate endpoint e1 network n1', mtu: 1500, mac: '7e:86:7f:e8:7e:60', master: 'wst-br', hairpin: false, up: true, ipv6: false },
+      wsb: { name: 'wsb', kind: 'veth', alias: 'wirestate endpoint f1 network n1', mtu: 1500, mac: '3a:34:ac:fe:55:f7', master: 'wst-br', hairpin: false, up: true, ipv6: true },
     });
     expect(p.foreignLinks).toEqual(['lo', 'fx1', 'fx0']);
   });

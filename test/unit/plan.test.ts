@@ -34,6 +34,8 @@ describe('plan', () => {
       `create link ${hostVethName('e000', 'net')}`,
       'create address 10.50.0.1/16 dev ws-net',
       'update sysctl net.ipv4.ip_forward',
+      'create chain raw/WIRESTATE-PREROUTING',
+      'create jumps raw/PREROUTING',
       'create chain nat/WIRESTATE-POSTROUTING',
       'create jumps nat/POSTROUTING',
       'create chain filter/WIRESTATE-BRIDGE',

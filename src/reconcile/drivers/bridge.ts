@@ -29,6 +29,8 @@ export interface Attachment {
   mac: string;
   /** This network gives the endpoint its default route. */
   gatewayRoute: boolean;
+  /** The endpoint publishes ports here: it may reach them itself through the host (hairpin). */
+  hairpin: boolean;
 }
 
 export function addAttachment(host: NamespaceState, ns: NamespaceState, nsKey: string, a: Attachment): void {
@@ -43,6 +45,7 @@ export function addAttachment(host: NamespaceState, ns: NamespaceState, nsKey: s
     master: a.network.bridge,
     up: true,
     ipv6: false,
+    hairpin: a.hairpin,
     peer: { netns: nsKey, name: a.ifname },
   };
   ns.links[a.ifname] = { name: a.ifname, kind: 'veth', alias, mtu, mac: a.mac, up: true, ipv6: false };

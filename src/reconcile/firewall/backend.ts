@@ -1,20 +1,27 @@
-// A firewall backend turns the host's networks into the owned part of its firewall.
-// "No firewall" (settings.iptables: false) is a backend of its own, not an `if` scattered about.
+// A firewall backend turns the host's networks and published ports into the owned part of its
+// firewall. "No firewall" (settings.iptables: false) is a backend of its own, not an `if` scattered about.
 import type { Firewall } from '../../model/state.js';
+import type { PublishedPort } from '../ports.js';
 
 /** A bridge network with everything IPAM decided. */
 export interface FirewallNetwork {
   name: string;
   bridge: string;
   subnet: string;
+  gateway: string;
   internal: boolean;
   icc: boolean;
   masquerade: boolean;
 }
 
+export interface FirewallInput {
+  networks: FirewallNetwork[];
+  ports: PublishedPort[];
+}
+
 export interface FirewallBackend {
   /** undefined: the firewall is not managed at all, neither read nor written. */
-  compile(networks: FirewallNetwork[]): Firewall | undefined;
+  compile(input: FirewallInput): Firewall | undefined;
   /** Kernel settings the backend needs in the host namespace. */
-  sysctls(networks: FirewallNetwork[]): Record<string, string>;
+  sysctls(input: FirewallInput): Record<string, string>;
 }
