@@ -20,7 +20,7 @@ export interface NetworkView {
   Internal: boolean;
   Attachable: false;
   Ingress: false;
-  Containers: Record<string, { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string }>;
+  Containers: Record<string, { Name: string; EndpointID: string; MacAddress: string; IPv4Address: string; IPv6Address: string; Ports: string[] }>;
   Options: Record<string, string>;
   Labels: Record<string, string>;
 }
@@ -43,10 +43,31 @@ function builtin(name: 'host' | 'none'): NetworkView {
   };
 }
 
+const DNAT = /^(?:-s \S+ )?(?:-d (\S+)\/32 )?-p (\w+) -m \w+ --dport (\d+) -j DNAT --to-destination ([\d.]+):(\d+)$/;
+
+/** Published ports as the kernel has them: endpoint address → "hostIp:port->target/proto". */
+function publishedPorts(nat: Record<string, string[] | null>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const [chain, rules] of Object.entries(nat)) {
+    if (!chain.startsWith('WIRESTATE-DN-')) continue;
+    for (const rule of rules ?? []) {
+      const m = DNAT.exec(rule);
+      if (!m) continue;
+      const text = `${m[1] ?? '0.0.0.0'}:${m[3]}->${m[5]}/${m[2]}`;
+      const list = out.get(m[4]) ?? [];
+      // allowFrom writes one rule per source: show the mapping once.
+      if (!list.includes(text)) list.push(text);
+      out.set(m[4], list);
+    }
+  }
+  return out;
+}
+
 export function networkViews(state: HostState): NetworkView[] {
   const host = state.namespaces[HOST_NS];
   const filter = host?.firewall?.tables.filter?.chains ?? {};
   const nat = host?.firewall?.tables.nat?.chains ?? {};
+  const ports = publishedPorts(nat);
   const views: NetworkView[] = [];
   for (const link of Object.values(host?.links ?? {})) {
     const m = link.kind === 'bridge' ? NETWORK.exec(link.alias ?? '') : null;
@@ -60,7 +81,15 @@ export function networkViews(state: HostState): NetworkView[] {
         const e = ns !== host && l.kind === 'veth' ? ENDPOINT.exec(l.alias ?? '') : null;
         if (!e || e[2] !== m[1]) continue;
         const a = Object.values(ns.addresses).find((x) => x.dev === l.name);
-        containers[id('endpoint', e[1])] = { Name: e[1], EndpointID: id('attachment', `${e[1]}/${e[2]}`), MacAddress: l.mac ?? '', IPv4Address: a?.cidr ?? '', IPv6Address: '' };
+        const ip = a?.cidr.split('/')[0] ?? '';
+        containers[id('endpoint', e[1])] = {
+          Name: e[1],
+          EndpointID: id('attachment', `${e[1]}/${e[2]}`),
+          MacAddress: l.mac ?? '',
+          IPv4Address: a?.cidr ?? '',
+          IPv6Address: '',
+          Ports: ports.get(ip) ?? [],
+        };
       }
     }
     const subnet = addr ? normalizeCidr(addr.cidr) : '';
