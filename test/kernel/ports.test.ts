@@ -153,6 +153,18 @@ describe.skipIf(!kernel)('published ports', () => {
     expect(save).toContain('-A WIRESTATE-USER -s 192.0.2.5/32 -j RETURN');
   });
 
+  it('treats a firewall reload that wipes every table as drift, and restores the ports', async () => {
+    await mustRun('ip', ['netns', 'exec', host.name, 'iptables-restore'], { input: '*filter\nCOMMIT\n*nat\nCOMMIT\n*raw\nCOMMIT\n' });
+    expect(await tcpConnect(outside.name, hostAddr(), 8080)).toBe(false);
+    const d = await cli('drift', '-o', 'json');
+    expect(d.code).toBe(2);
+    const items = JSON.parse(d.stdout).items.map((i: { name: string; status: string }) => `${i.status} ${i.name}`);
+    expect(items).toEqual(expect.arrayContaining(['missing filter/FORWARD', 'missing nat/WIRESTATE-DN-web', 'missing filter/WIRESTATE-PF-web', 'missing raw/WIRESTATE-PREROUTING']));
+    expect((await cli('reconcile')).code).toBe(0);
+    expect(await tcpConnect(outside.name, hostAddr(), 8080)).toBe(true);
+    expect((await cli('drift')).code).toBe(0);
+  });
+
   it('refuses a host port a process already listens on, saying which', async () => {
     const squatter = spawn('ip', ['netns', 'exec', host.name, 'nc', '-l', '8099'], { stdio: 'ignore' });
     try {
