@@ -94,9 +94,9 @@ export interface Planned {
 
 export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
   const stored = await readState(hostStateDir(t.stateDir, t.hostNetns));
-  const observed = await observeFor(spec, t, stored);
+  const [observed, listeners] = await Promise.all([observeFor(spec, t, stored), readListeners(t.hostNetns)]);
+  observed.facts.listeners = listeners;
   const allocations = mergeAllocations(stored.allocations, allocationsFromObserved(observed.state));
-  observed.facts.listeners = await readListeners(t.hostNetns);
   const range = observed.state.namespaces[HOST_NS].sysctls['net.ipv4.ip_local_port_range']?.split(/\s+/).map(Number);
   const portRange = range?.length === 2 && range.every(Number.isInteger) ? (range as [number, number]) : undefined;
   const compiled = compile(spec, { hostNetns: t.hostNetns, hostName: t.hostName, allocations, facts: observed.facts, portRange });
@@ -125,6 +125,8 @@ export interface PassResult extends Planned {
   applied: number;
   /** Changes still pending after apply (empty when converged). */
   remaining: Plan;
+  /** Milliseconds spent planning (observe, compile, diff), applying and verifying. */
+  timings: { plan: number; apply: number; verify: number };
 }
 
 /** Every endpoint namespace wirestate put something in, created or not: `down` must find them all. */
@@ -136,16 +138,24 @@ function endpointNamespaces(desired: HostState): string[] {
 export async function reconcileOnce(spec: Spec, t: Target, opts: ApplyOptions = {}): Promise<PassResult> {
   const release = await acquireLock(hostStateDir(t.stateDir, t.hostNetns));
   try {
+    const started = performance.now();
     const p = await computePlan(spec, t);
+    const planned = performance.now();
     const declared = Object.keys(spec.networks).length + Object.keys(spec.endpoints).length;
     if (declared === 0 && !opts.allowEmpty && p.plan.changes.some((c) => c.action === 'delete')) {
       throw new UserError(`${t.dir} declares no networks and no endpoints; this would remove everything wirestate made on this host. Pass --allow-empty if that is what you want (or use \`wirestate down\`).`);
     }
     // Allocations are saved before apply: a pass cut short hands out the same addresses next time.
     await writeState(hostStateDir(t.stateDir, t.hostNetns), { version: 1, allocations: p.compiled.allocations, namespaces: endpointNamespaces(p.compiled.desired) });
+    const applyStart = performance.now();
     if (p.plan.changes.length) await apply(p.plan, { hostNetns: t.hostNetns, onProgress: opts.onProgress });
+    const applied = performance.now();
     const remaining = p.plan.changes.length ? await verify(spec, t, p) : p.plan;
-    return { ...p, applied: p.plan.changes.length, remaining };
+    const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
+    const timings = { plan: ms(started, planned), apply: ms(applyStart, applied), verify: ms(applied, performance.now()) };
+    // For the benchmark and for people chasing a slow pass: where the time went, on stderr.
+    if (process.env.WIRESTATE_TIMINGS === '1') process.stderr.write(`timings ${JSON.stringify(timings)}\n`);
+    return { ...p, applied: p.plan.changes.length, remaining, timings };
   } finally {
     await release();
   }
