@@ -42,6 +42,8 @@ const hostVeth = (ep: string, netns: string, n: number): Link => ({
   mtu: 1500,
   mac: `02:42:0a:4d:01:0${n}`,
   master: 'wst-br',
+  // One port with hairpin on, one off: both must read back as written.
+  hairpin: n === 1,
   up: true,
   ipv6: false,
   peer: { netns, name: 'eth0' },
