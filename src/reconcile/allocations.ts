@@ -1,6 +1,7 @@
 // What IPAM handed out before: kept in the state file and rebuilt from the kernel, so that
 // subnets, addresses and interface names stay the same across passes and restarts.
-import type { HostState } from '../model/state.js';
+import { HOST_NS, type HostState } from '../model/state.js';
+import { ALLOCATION_COMMENT } from './firewall/iptables.js';
 import { normalizeCidr } from '../net/ipv4.js';
 
 export interface Allocations {
@@ -29,9 +30,17 @@ export function mergeAllocations(fromFile: Allocations, fromKernel: Allocations)
 const NETWORK_ALIAS = /^wirestate network (\S+)$/;
 const ENDPOINT_ALIAS = /^wirestate endpoint (\S+) network (\S+)$/;
 
-/** What the kernel shows was handed out: bridges' subnets, endpoints' interfaces and addresses. */
+/** What the kernel shows was handed out: bridges' subnets, endpoints' interfaces and addresses, chosen ports. */
 export function allocationsFromObserved(observed: HostState): Allocations {
   const out = emptyAllocations();
+  for (const [chain, rules] of Object.entries(observed.namespaces[HOST_NS]?.firewall?.tables.nat?.chains ?? {})) {
+    if (!chain.startsWith('WIRESTATE-DN-')) continue;
+    for (const rule of rules ?? []) {
+      const key = ALLOCATION_COMMENT.exec(rule)?.[1];
+      const port = / --dport (\d+) /.exec(rule)?.[1];
+      if (key && port) out.ports[key] = Number(port);
+    }
+  }
   for (const ns of Object.values(observed.namespaces)) {
     for (const link of Object.values(ns.links)) {
       const addr = Object.values(ns.addresses).find((a) => a.dev === link.name);

@@ -17,6 +17,8 @@ export interface PublishedPort {
   target: number;
   protocol: Protocol;
   allowFrom?: string[];
+  /** For a port wirestate chose (random or from a range): the allocation it keeps, written beside the rule. */
+  allocation?: string;
 }
 
 export interface PortsInput {
@@ -38,7 +40,7 @@ export interface PortsResult {
 }
 
 /** The same request keeps its port across passes: the key names everything but the port chosen. */
-const requestKey = (endpoint: string, hostIp: string, r: PortRequest): string =>
+export const requestKey = (endpoint: string, hostIp: string, r: PortRequest): string =>
   `${endpoint} ${hostIp}:${r.hostRange ? r.hostRange.join('-') : '*'}->${r.target}/${r.protocol}`;
 
 /** 0.0.0.0 takes a port on every address, so it clashes with any address on the same port. */
@@ -105,8 +107,9 @@ export function publishPorts(input: PortsInput): PortsResult {
       }
       taken.push({ hostIp: p.hostIp, port, protocol: p.r.protocol });
     }
-    out.allocations[requestKey(p.endpoint, p.hostIp, p.r)] = port;
-    out.ports.push({ endpoint: p.endpoint, network: p.network, ip: p.ip, hostIp: p.hostIp, hostPort: port, target: p.r.target, protocol: p.r.protocol, ...(p.r.allowFrom ? { allowFrom: p.r.allowFrom } : {}) });
+    const allocation = requestKey(p.endpoint, p.hostIp, p.r);
+    out.allocations[allocation] = port;
+    out.ports.push({ endpoint: p.endpoint, network: p.network, ip: p.ip, hostIp: p.hostIp, hostPort: port, target: p.r.target, protocol: p.r.protocol, ...(p.r.allowFrom ? { allowFrom: p.r.allowFrom } : {}), allocation });
   }
   return out;
 }

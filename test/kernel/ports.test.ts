@@ -1,7 +1,7 @@
 // Published ports with real traffic: from a simulated outside, from the host, from endpoints;
 // reachable where they must be, refused where they must not.
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HostNs, type OutsideNs, type TcpServer, inNs, makeHostNs, mustRun, outsideNs, requireRoot, run, runCli, sleep, tcpConnect, tcpServer } from './helpers/index.js';
@@ -116,6 +116,10 @@ describe.skipIf(!kernel)('published ports', () => {
     const insp = await runCli(['network', 'inspect', '--netns', host.name, '--state-dir', host.stateDir, 'front']);
     const rand = Object.values(JSON.parse(insp.stdout)[0].Containers).find((c) => (c as { Name: string }).Name === 'rand') as { Ports: string[] };
     expect(rand.Ports).toEqual([`0.0.0.0:${port}->80/tcp`]);
+    expect((await cli('reconcile')).stderr).toMatch(/in sync/);
+    expect(state()['rand 0.0.0.0:*->80/tcp']).toBe(port);
+    // With the state file gone, the port is read back from the kernel.
+    rmSync(join(host.stateDir, `netns-${host.name}`, 'state.json'));
     expect((await cli('reconcile')).stderr).toMatch(/in sync/);
     expect(state()['rand 0.0.0.0:*->80/tcp']).toBe(port);
   });

@@ -50,8 +50,10 @@ describe('IPAM stability', () => {
     expect(second.allocations.addresses).toEqual({ 'a/n': '10.7.0.3', 's/n': '10.7.0.2' });
   });
 
-  it('rebuilds allocations from the kernel when the state file is gone', () => {
-    const first = compile(spec({ networks: { n: {}, ...{} }, endpoints: eps(['a', 'b']), settings }), ctx());
+  it('rebuilds allocations from the kernel when the state file is gone, chosen host ports included', () => {
+    const endpoints = { ...eps(['a']), b: { networks: { n: {} }, ports: ['80', '8000-8009:81', '8080:82'] } };
+    const first = compile(spec({ networks: { n: {} }, endpoints, settings }), ctx());
+    expect(Object.keys(first.allocations.ports)).toHaveLength(2);
     expect(allocationsFromObserved(first.desired)).toEqual(first.allocations);
   });
 

@@ -43,7 +43,7 @@ function builtin(name: 'host' | 'none'): NetworkView {
   };
 }
 
-const DNAT = /^(?:-s \S+ )?(?:-d (\S+)\/32 )?-p (\w+) -m \w+ --dport (\d+) -j DNAT --to-destination ([\d.]+):(\d+)$/;
+const DNAT = /^(?:-s \S+ )?(?:-d (\S+)\/32 )?-p (\w+) -m \w+ --dport (\d+) (?:-m comment --comment "[^"]*" )?-j DNAT --to-destination ([\d.]+):(\d+)$/;
 
 /** Published ports as the kernel has them: endpoint address → "hostIp:port->target/proto". */
 function publishedPorts(nat: Record<string, string[] | null>): Map<string, string[]> {

@@ -33,6 +33,11 @@ export function endpointChain(prefix: 'DN' | 'PF', endpoint: string): string {
 }
 
 const match = (p: PublishedPort) => `-p ${p.protocol} -m ${p.protocol} --dport`;
+
+/** A chosen port carries its allocation in a comment, so a lost state file is rebuilt from the kernel. */
+export const ALLOCATION_COMMENT = /-m comment --comment "([^"]+)" -j DNAT/;
+const allocationComment = (p: PublishedPort): string =>
+  p.allocation && /^[\w.@:*>\/ -]+$/.test(p.allocation) ? `-m comment --comment "${p.allocation}" ` : '';
 const sources = (p: PublishedPort): string[] => (p.allowFrom?.length ? p.allowFrom.map((c) => `-s ${c} `) : ['']);
 
 function byEndpoint(ports: PublishedPort[]): Map<string, PublishedPort[]> {
@@ -92,7 +97,7 @@ function natTable(nets: FirewallNetwork[], ports: Map<string, PublishedPort[]>):
     const chain = endpointChain('DN', endpoint);
     dnat.push(`-j ${chain}`);
     chains[chain] = list.flatMap((p) =>
-      sources(p).map((s) => `${s}${p.hostIp === '0.0.0.0' ? '' : `-d ${p.hostIp}/32 `}${match(p)} ${p.hostPort} -j DNAT --to-destination ${p.ip}:${p.target}`),
+      sources(p).map((s) => `${s}${p.hostIp === '0.0.0.0' ? '' : `-d ${p.hostIp}/32 `}${match(p)} ${p.hostPort} ${allocationComment(p)}-j DNAT --to-destination ${p.ip}:${p.target}`),
     );
     // An endpoint reaching its own published port through the host comes back to itself: masquerade it.
     post.push(`-s ${list[0].ip}/32 -d ${list[0].ip}/32 -j MASQUERADE`);
