@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-PACKAGES=(iproute2 iptables iputils-ping curl dnsutils procps netcat-openbsd util-linux)
+PACKAGES=(iproute2 iptables iputils-ping curl dnsutils procps netcat-openbsd util-linux python3)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

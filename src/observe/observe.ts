@@ -1,7 +1,9 @@
-// Reads the kernel into Observed with as few spawns as possible: one `ip -j -d -batch -` per
-// namespace (in parallel), one iptables-save for the host, one sysctl reader per namespace that
-// needs one. Never writes.
+// Reads the kernel into Observed with as few spawns as possible: one `ip -j -d -batch -` and one
+// iptables-save for the host, one nsdump.py for all endpoint namespaces together (the same JSON
+// as ip's, from one process that hops through them), one sysctl reader per namespace that needs
+// one. Never writes.
 import { emptyNamespace, HOST_NS, type NamespaceState, type Observed } from '../model/state.js';
+import { dumpNamespaces, type NetnsDump, type NetnsDumpResult } from '../kernel/nsdump.js';
 import { DEFAULT_POOL_LIMIT, listNetns, mapPool, run } from '../kernel/run.js';
 import { readSysctls } from '../kernel/sysctl.js';
 import {
@@ -31,14 +33,8 @@ export interface ObserveRequest {
 
 const DUMP = 'link show\naddr show\nroute show table main\n';
 
-interface Dump {
-  links: IpLinkJson[];
-  addrs: IpAddrJson[];
-  routes: IpRouteJson[];
-}
-
-/** undefined when the namespace does not exist. */
-async function dumpNamespace(netns: string | null): Promise<Dump | undefined> {
+/** The host namespace through ip (endpoint namespaces go through dumpNamespaces); undefined when it does not exist. */
+export async function dumpWithIp(netns: string | null): Promise<NetnsDump | undefined> {
   for (let attempt = 0; ; attempt++) {
     const res = await run('ip', ['-j', '-d', '-batch', '-'], { netns, input: DUMP });
     if (res.code !== 0 && /cannot open/i.test(res.stderr)) return undefined;
@@ -46,20 +42,29 @@ async function dumpNamespace(netns: string | null): Promise<Dump | undefined> {
     if (/Dump was interrupted/.test(res.stderr + res.stdout) && attempt === 0) continue;
     if (res.code !== 0) throw new Error(`ip failed in namespace ${netns ?? '(current)'}: ${res.stderr.trim()}`);
     const [links, addrs, routes] = splitBatchJson(res.stdout, 3);
-    return { links: links as IpLinkJson[], addrs: addrs as IpAddrJson[], routes: routes as IpRouteJson[] };
+    return { links, addrs, routes };
   }
 }
 
 const toState = (ns: NamespaceState, p: ParsedNamespace): NamespaceState => ({ ...ns, links: p.links, addresses: p.addresses, routes: p.routes });
 
-async function observeEndpoint(netns: string, sysctlKeys: string[]): Promise<NamespaceState | undefined> {
-  const [dump, sysctls] = await Promise.all([dumpNamespace(netns), readSysctls(netns, sysctlKeys)]);
-  if (!dump) return undefined;
-  const createdFor = ownedNetnsEndpoint(dump.links);
+const parseDump = (d: NetnsDump, owns: (l: IpLinkJson) => boolean): ParsedNamespace =>
+  parseNamespace(d.links as IpLinkJson[], d.addrs as IpAddrJson[], d.routes as IpRouteJson[], owns);
+
+/** Pure: an endpoint namespace's state from its dump. */
+export function endpointState(netns: string, dump: NetnsDump, sysctls: Record<string, string>): NamespaceState {
+  const createdFor = ownedNetnsEndpoint(dump.links as IpLinkJson[]);
   // In a namespace wirestate created everything is its own, even a link whose alias an interrupted apply never set.
-  const parsed = parseNamespace(dump.links, dump.addrs, dump.routes, createdFor !== undefined ? () => true : hasOwnerMark);
+  const parsed = parseDump(dump, createdFor !== undefined ? () => true : hasOwnerMark);
   const endpoint = createdFor ?? endpointFromLinks(Object.values(parsed.links));
   return { ...toState(emptyNamespace(netns, createdFor !== undefined, endpoint), parsed), sysctls };
+}
+
+/** undefined for a namespace that does not exist. */
+function endpointFrom(netns: string, result: NetnsDumpResult, sysctls: Record<string, string>): NamespaceState | undefined {
+  if ('error' in result && result.error === 'missing') return undefined;
+  if ('error' in result) throw new Error(`cannot read network namespace ${netns}: ${result.error}`);
+  return endpointState(netns, result, sysctls);
 }
 
 async function observeFirewall(netns: string | null): Promise<NamespaceState['firewall']> {
@@ -74,20 +79,22 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
   const sysctlNamespaces = Object.keys(req.sysctls).filter((k) => k !== HOST_NS);
   const endpoints = [...new Set([...req.namespaces, ...prefixed, ...sysctlNamespaces])].filter((n) => n !== req.hostNetns);
 
-  const [hostDump, hostSysctls, firewall, endpointStates] = await Promise.all([
-    dumpNamespace(req.hostNetns),
+  const [hostDump, hostSysctls, firewall, endpointDumps, endpointSysctls] = await Promise.all([
+    dumpWithIp(req.hostNetns),
     readSysctls(req.hostNetns, req.sysctls[HOST_NS] ?? []),
     req.firewall ? observeFirewall(req.hostNetns) : undefined,
-    mapPool(endpoints, DEFAULT_POOL_LIMIT, (n) => observeEndpoint(n, req.sysctls[n] ?? [])),
+    dumpNamespaces(endpoints),
+    mapPool(endpoints, DEFAULT_POOL_LIMIT, (n) => readSysctls(n, req.sysctls[n] ?? [])),
   ]);
   if (!hostDump) throw new Error(`host network namespace ${req.hostNetns} does not exist`);
 
-  const host = parseNamespace(hostDump.links, hostDump.addrs, hostDump.routes, hasOwnerMark);
+  const host = parseDump(hostDump, hasOwnerMark);
   const namespaces: Record<string, NamespaceState> = {
     [HOST_NS]: { ...toState(emptyNamespace(req.hostNetns, false), host), sysctls: hostSysctls, ...(firewall ? { firewall } : {}) },
   };
   endpoints.forEach((n, i) => {
-    const state = endpointStates[i];
+    // dumpNamespaces answers for every namespace it was given, or throws.
+    const state = endpointFrom(n, endpointDumps.get(n) as NetnsDumpResult, endpointSysctls[i] ?? {});
     if (state) namespaces[n] = state;
   });
   return {
