@@ -16,7 +16,9 @@ let compiled: ValidateFunction | undefined;
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    // The schema is generated from TypeBox and checked by a unit test; validating it against the
+    // meta-schema on every start would cost ~100 ms of each command.
+    const ajv = new Ajv2020({ allErrors: true, strict: true, validateSchema: false });
     addFormats(ajv);
     // Host bits are allowed here and reported by the semantic checks, which can suggest the fix.
     ajv.addFormat('cidr4', isCidr4);
