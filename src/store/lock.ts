@@ -5,7 +5,8 @@ import { join } from 'node:path';
 
 export class LockedError extends Error {}
 
-function alive(pid: number): boolean {
+/** Whether process `pid` exists (EPERM: it does, but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -14,9 +15,16 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function acquireLock(dir: string): Promise<() => Promise<void>> {
+export interface LockOptions {
+  /** The lock file's name in `dir`. */
+  file?: string;
+  /** What the holder is doing, for the error: "another wirestate (pid N) <busy>". */
+  busy?: string;
+}
+
+export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
   await mkdir(dir, { recursive: true });
-  const file = join(dir, 'lock');
+  const file = join(dir, opts.file ?? 'lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fh = await open(file, 'wx');
@@ -28,8 +36,8 @@ export async function acquireLock(dir: string): Promise<() => Promise<void>> {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && alive(pid)) {
-        throw new LockedError(`another wirestate (pid ${pid}) is changing this host; wait for it or stop it (lock: ${file})`);
+      if (pid && pid !== process.pid && processAlive(pid)) {
+        throw new LockedError(`another wirestate (pid ${pid}) ${opts.busy ?? 'is changing this host; wait for it or stop it'} (lock: ${file})`);
       }
       await unlink(file).catch(() => undefined);
     }

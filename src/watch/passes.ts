@@ -1,0 +1,47 @@
+// What one controller pass does in each mode: heal (reconcile: plan, apply, verify — the lock is
+// taken for the pass only, so `plan` and `drift` keep working while the controller runs) or
+// report-only (`--no-heal`: plan and report, never apply, no lock).
+import { HOST_NS, type HostState } from '../model/state.js';
+import type { Change } from '../model/plan.js';
+import { type Target, computePlan, reconcileOnce } from '../pipeline/pass.js';
+import { driftReport } from '../reconcile/drift.js';
+import type { Spec } from '../spec/types.js';
+import type { PassOutcome } from './loop.js';
+
+const where = (ns: string): string => (ns === HOST_NS ? 'host' : ns);
+const line = (c: Change): { kind: string; text: string } => ({ kind: c.kind, text: `${c.action} ${c.kind} ${c.name} [${where(c.namespace)}]` });
+
+/** Objects wirestate owns in the desired state, by kind (the owned-objects metric). */
+export function ownedCounts(desired: HostState): Record<string, number> {
+  const n = { namespace: 0, link: 0, address: 0, route: 0, chain: 0 };
+  for (const [key, ns] of Object.entries(desired.namespaces)) {
+    if (key !== HOST_NS && ns.owned) n.namespace++;
+    n.link += Object.values(ns.links).filter((l) => l.kind !== 'loopback').length;
+    n.address += Object.keys(ns.addresses).length;
+    n.route += Object.keys(ns.routes).length;
+    for (const t of Object.values(ns.firewall?.tables ?? {})) n.chain += Object.keys(t.chains).length;
+  }
+  return n;
+}
+
+const namespacesOf = (desired: HostState): string[] =>
+  Object.entries(desired.namespaces)
+    .filter(([key]) => key !== HOST_NS)
+    .map(([key, ns]) => ns.netns ?? key);
+
+export function healPass(t: Target, allowEmpty: boolean): (spec: Spec) => Promise<PassOutcome> {
+  return async (spec) => {
+    const r = await reconcileOnce(spec, t, { allowEmpty });
+    const desired = r.compiled.desired;
+    return { changes: r.plan.changes.map(line), found: driftReport(r.plan), remaining: driftReport(r.remaining), warnings: r.compiled.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
+  };
+}
+
+export function reportPass(t: Target): (spec: Spec) => Promise<PassOutcome> {
+  return async (spec) => {
+    const p = await computePlan(spec, t);
+    const drift = driftReport(p.plan);
+    const desired = p.compiled.desired;
+    return { changes: [], found: drift, remaining: drift, warnings: p.compiled.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
+  };
+}
