@@ -3,8 +3,13 @@
 // `iptables-restore` spawns we know how to write. The ratio is wirestate's overhead.
 //
 //   npm run bench                                  # N = 10, 100, 1000
-//   npm run bench -- --sizes 10,100 --only floor   # floor only (wirestate | floor | both)
+//   npm run bench -- --sizes 10,100 --only floor   # floor only (wirestate | floor | both | controller | all)
 //   npm run bench -- --json bench.json             # also write the results as JSON
+//
+// The controller section (bench/controller.ts) measures `wirestate reconcile` running as the
+// controller: save → applied and repair latencies, and its memory. The dns section (bench/dns.ts)
+// measures what the embedded DNS adds per endpoint and the resolver's rate and latency, beside
+// podman's aardvark-dns where it is installed.
 //
 // Needs root. Everything happens in throwaway namespaces named ws-b<pid>-…, deleted afterwards
 // (also on failure and on Ctrl-C); the namespace the bench runs in is never changed.
@@ -15,6 +20,8 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type ControllerResult, controllerTable, controllerVerdicts, runControllerBench } from './controller.js';
+import { type DnsResult, dnsTable, dnsVerdicts, runDnsBench } from './dns.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repoRoot, 'bin', 'wirestate.js');
@@ -432,28 +439,32 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       sizes: { type: 'string', default: '10,100,1000' },
-      only: { type: 'string', default: 'both' },
+      only: { type: 'string', default: 'all' },
       json: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('usage: npm run bench -- [--sizes 10,100,1000] [--only both|wirestate|floor] [--json FILE]');
+    console.log('usage: npm run bench -- [--sizes 10,100,1000] [--only all|both|wirestate|floor|controller|dns] [--json FILE]');
     return 0;
   }
   const sizes = values.sizes.split(',').map((s) => Number(s.trim()));
   if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 60_000)) throw new Error(`--sizes: "${values.sizes}" is not a list of endpoint counts (1..60000)`);
-  if (!['both', 'wirestate', 'floor'].includes(values.only)) throw new Error(`--only: "${values.only}" is not both, wirestate or floor`);
+  if (!['all', 'both', 'wirestate', 'floor', 'controller', 'dns'].includes(values.only)) throw new Error(`--only: "${values.only}" is not all, both, wirestate, floor, controller or dns`);
   if (process.getuid?.() !== 0) throw new Error('the bench creates network namespaces: run it as root');
 
-  const doWirestate = values.only !== 'floor';
-  const doFloor = values.only !== 'wirestate';
+  const doWirestate = ['all', 'both', 'wirestate'].includes(values.only);
+  const doFloor = ['all', 'both', 'floor'].includes(values.only);
+  const doController = ['all', 'controller'].includes(values.only);
+  const doDns = ['all', 'dns'].includes(values.only);
   const notes: string[] = [];
   if (doWirestate && !cliBuilt) notes.push(`wirestate: ${cli} has no built CLI (dist/src/cli/main.js): measured the floor only`);
   if (!existsSync(TIME)) notes.push(`${TIME} not found (Debian package "time"): peak RSS not measured`);
 
   console.log(`wirestate bench — ${new Date().toISOString()} — Linux ${release()}, ${availableParallelism()} cores, node ${process.version}, floor concurrency ${CONCURRENCY}`);
   const results: Results = new Map();
+  const controllerResults: ControllerResult[] = [];
+  const dnsResults: DnsResult[] = [];
   for (const n of sizes) {
     const r = { wirestate: {} as PhaseResults, floor: {} as PhaseResults, notes: [] as string[] };
     results.set(n, r);
@@ -466,11 +477,32 @@ async function main(): Promise<number> {
       process.stderr.write('floor… ');
       await runFloor(n, r.floor, r.notes);
     }
+    if (doController && cliBuilt) {
+      process.stderr.write('controller… ');
+      controllerResults.push(await runControllerBench(n, { prefix: PREFIX, cli, freshHost, under, deleteNamespaces, exec, tmpDirs }));
+      await waitIdle(2 * n);
+    }
+    if (doDns && cliBuilt) {
+      process.stderr.write('dns… ');
+      dnsResults.push(await runDnsBench(n, { prefix: PREFIX, cli, freshHost, under, deleteNamespaces, exec, waitIdle, tmpDirs }));
+    }
     process.stderr.write('done\n');
   }
 
-  console.log('');
-  console.log(table(results));
+  if (doWirestate || doFloor) {
+    console.log('');
+    console.log(table(results));
+  }
+  if (controllerResults.length) {
+    console.log('');
+    console.log(controllerTable(controllerResults));
+    for (const v of controllerVerdicts(controllerResults)) console.log(v);
+  }
+  if (dnsResults.length) {
+    console.log('');
+    console.log(dnsTable(dnsResults));
+    for (const v of dnsVerdicts(dnsResults)) console.log(v);
+  }
   const failures: string[] = [];
   for (const [n, r] of results) {
     for (const [who, phases] of [['wirestate', r.wirestate], ['floor', r.floor]] as const) {
@@ -478,12 +510,14 @@ async function main(): Promise<number> {
     }
     for (const note of r.notes) notes.push(`N=${n} ${note}`);
   }
+  for (const c of controllerResults) if (c.error) failures.push(`N=${c.n} controller: ${c.error}`);
+  for (const d of dnsResults) if (d.error) failures.push(`N=${d.n} dns: ${d.error}`);
   if (notes.length || failures.length) console.log('');
   for (const note of notes) console.log(`note: ${note}`);
   for (const f of failures) console.log(`FAILED: ${f}`);
   if (values.json) {
     const doc = Object.fromEntries([...results].map(([n, r]) => [n, r]));
-    writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), kernel: release(), cores: availableParallelism(), results: doc, notes, failures }, null, 2) + '\n');
+    writeFileSync(values.json, JSON.stringify({ date: new Date().toISOString(), kernel: release(), cores: availableParallelism(), results: doc, controller: controllerResults, dns: dnsResults, notes, failures }, null, 2) + '\n');
   }
   return failures.length ? 1 : 0;
 }

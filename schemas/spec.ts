@@ -28,6 +28,8 @@ export const NetworkSpec = Type.Object(
     encrypted: Type.Optional(Type.Boolean()),
     keyFile: Type.Optional(Type.String()),
     vni: Type.Optional(Type.Integer({ minimum: 1, maximum: 16777215 })),
+    /** Overlay: the UDP port of its VXLAN traffic (Docker's data-path-port range). */
+    port: Type.Optional(Type.Integer({ minimum: 1024, maximum: 49151 })),
     parent: Type.Optional(Type.String()),
     mode: Type.Optional(Type.Union([Type.Literal('bridge'), Type.Literal('private'), Type.Literal('vepa'), Type.Literal('passthru')])),
   },

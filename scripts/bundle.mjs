@@ -19,3 +19,5 @@ await build({
 // The namespace reader runs as its own python3 process; src/kernel/nsdump.ts looks for it next to
 // the module, which in the bundle is dist/.
 copyFileSync('src/kernel/nsdump.py', 'dist/nsdump.py');
+// Likewise the helper that opens the DNS service's sockets inside endpoint namespaces (src/kernel/nssockets.ts).
+copyFileSync('src/kernel/nssockets.py', 'dist/nssockets.py');

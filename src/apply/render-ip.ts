@@ -1,6 +1,7 @@
 // Pure rendering of link/address/route changes into `ip -batch` lines.
 // ip aborts a whole batch (even with -force) on an argument it cannot parse, so every value is
 // checked here and a bad change is rejected on its own instead of reaching the batch.
+import { createHash } from 'node:crypto';
 import type { Change } from '../model/plan.js';
 import type { Link } from '../model/state.js';
 
@@ -64,13 +65,49 @@ function setLines(name: string, to: Link, from: Link | undefined): string[] {
   const lines = args.length > 0 ? [`link set ${name} ${args.join(' ')}`] : [];
   // A bridge-port setting: only valid once the link has its master, so a line of its own after it.
   if (to.hairpin !== undefined && to.hairpin !== (from?.hairpin ?? false)) lines.push(`link set ${name} type bridge_slave hairpin ${to.hairpin ? 'on' : 'off'}`);
+  if (to.macvlan && from && to.macvlan.mode !== from.macvlan?.mode) lines.push(`link set ${name} type macvlan mode ${macvlanMode(to.macvlan.mode)}`);
   if (to.up !== (from?.up ?? false)) lines.push(`link set ${name} ${to.up ? 'up' : 'down'}`);
   return lines;
 }
 
-function createLink(l: Link, netnsOf: NetnsOf): string[] {
+const macvlanMode = (m: string): string => (check(['bridge', 'private', 'vepa', 'passthru'].includes(m), 'macvlan mode', m), m);
+const int = (n: number, lo: number, hi: number, what: string): string => (check(Number.isInteger(n) && n >= lo && n <= hi, what, n), String(n));
+
+/** `ip link add … type vxlan` arguments: the tunnel's fixed settings. */
+function vxlanArgs(l: Link): string {
+  const v = l.vxlan;
+  if (!v) throw new Error(`vxlan link ${l.name} without its settings`);
+  const dev = v.dev !== undefined ? ` dev ${ifname(v.dev)}` : '';
+  return `type vxlan id ${int(v.vni, 1, 0xffffff, 'VNI')} dstport ${int(v.port, 1, 65535, 'port')} local ${ipv4(v.local)}${dev} ${v.learning ? 'learning' : 'nolearning'}${v.proxy ? ' proxy' : ''}`;
+}
+
+/**
+ * A macvlan must be made where its parent is, in the host namespace, and is born in the endpoint's
+ * namespace under this temporary name (the endpoint may still have an old link of the final name,
+ * which its own batch removes before renaming this one).
+ */
+export const macvlanTempName = (netns: string, name: string): string => `wsm${createHash('sha256').update(`${netns}\0${name}`).digest('hex').slice(0, 8)}`;
+
+/** Lines the host namespace runs for a change in an endpoint namespace: creating its macvlan. */
+export function renderHostSide(change: IpChange, netnsOf: NetnsOf): string[] {
+  if (change.kind !== 'link' || change.desired?.kind !== 'macvlan' || !(change.action === 'create' || change.replace)) return [];
+  const l = change.desired;
+  if (!l.parent || !l.macvlan) throw new Error(`macvlan ${l.name} without its parent or mode`);
+  const netns = netnsOf(change.namespace);
+  check(NETNS.test(netns), 'namespace', netns);
+  return [`link add link ${ifname(l.parent)} name ${macvlanTempName(change.namespace, l.name)} netns ${netns} type macvlan mode ${macvlanMode(l.macvlan.mode)}`];
+}
+
+function createLink(l: Link, netnsOf: NetnsOf, namespace: string): string[] {
   const name = ifname(l.name);
   if (l.kind === 'bridge') return [`link add ${name} type bridge`, ...setLines(name, l, undefined)];
+  if (l.kind === 'vxlan') return [`link add ${name} ${vxlanArgs(l)}`, ...setLines(name, l, undefined)];
+  if (l.kind === 'vlan') {
+    if (!l.parent || !l.vlan) throw new Error(`vlan ${l.name} without its parent or id`);
+    return [`link add link ${ifname(l.parent)} name ${name} type vlan id ${int(l.vlan.id, 1, 4094, 'VLAN id')}`, ...setLines(name, l, undefined)];
+  }
+  // Made by the host (renderHostSide) under a temporary name: here it only gets its own.
+  if (l.kind === 'macvlan') return [`link set ${macvlanTempName(namespace, name)} name ${name}`, ...setLines(name, l, { name, kind: l.kind, up: false, macvlan: l.macvlan })];
   if (l.kind === 'veth' && l.peer) {
     const netns = netnsOf(l.peer.netns);
     check(NETNS.test(netns), 'peer namespace', netns);
@@ -86,8 +123,8 @@ export function renderIpChange(change: IpChange, netnsOf: NetnsOf): string[] {
       const { desired, observed } = change;
       if (change.action === 'delete') return [`link del ${ifname((observed ?? desired)?.name ?? change.name)}`];
       if (!desired) throw new Error(`link ${change.action} without a desired link`);
-      if (change.action === 'create') return createLink(desired, netnsOf);
-      if (change.replace) return [`link del ${ifname(observed?.name ?? desired.name)}`, ...createLink(desired, netnsOf)];
+      if (change.action === 'create') return createLink(desired, netnsOf, change.namespace);
+      if (change.replace) return [`link del ${ifname(observed?.name ?? desired.name)}`, ...createLink(desired, netnsOf, change.namespace)];
       return setLines(ifname(desired.name), desired, observed);
     }
     case 'address': {

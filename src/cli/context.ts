@@ -19,23 +19,23 @@ export function requireRoot(command: string): void {
   }
 }
 
-export async function targetFor(command: string, dir: string | undefined, o: GlobalOptions, log: (s: string) => void): Promise<Target> {
-  requireRoot(command);
+/** The host namespace --netns or --sandbox names (null: the namespace wirestate runs in). */
+export function hostNetnsOf(o: GlobalOptions): string | null {
   if (o.netns && o.sandbox) throw new UserError('use either --netns or --sandbox, not both');
-  let hostNetns: string | null = o.netns ?? null;
-  if (o.sandbox) {
-    hostNetns = typeof o.sandbox === 'string' ? o.sandbox : DEFAULT_SANDBOX;
-    if (await ensureSandbox(hostNetns)) log(`created sandbox host namespace ${hostNetns} (remove it with: ip netns del ${hostNetns})`);
-  }
-  return {
-    dir: resolve(dir ?? '.'),
-    hostNetns,
-    hostName: o.host,
-    stateDir: o.stateDir ?? process.env.WIRESTATE_STATE_DIR ?? DEFAULT_STATE_DIR,
-  };
+  if (o.sandbox) return typeof o.sandbox === 'string' ? o.sandbox : DEFAULT_SANDBOX;
+  return o.netns ?? null;
 }
 
-export type OutputFormat = 'text' | 'json' | 'markdown';
+export const stateDirOf = (o: GlobalOptions): string => o.stateDir ?? process.env.WIRESTATE_STATE_DIR ?? DEFAULT_STATE_DIR;
+
+export async function targetFor(command: string, dir: string | undefined, o: GlobalOptions, log: (s: string) => void): Promise<Target> {
+  requireRoot(command);
+  const hostNetns = hostNetnsOf(o);
+  if (o.sandbox && hostNetns && (await ensureSandbox(hostNetns))) log(`created sandbox host namespace ${hostNetns} (remove it with: ip netns del ${hostNetns})`);
+  return { dir: resolve(dir ?? '.'), hostNetns, hostName: o.host, stateDir: stateDirOf(o) };
+}
+
+export type OutputFormat = 'text' | 'json' | 'markdown' | 'html';
 
 export function outputFormat(o: GlobalOptions, allowed: OutputFormat[]): OutputFormat {
   const f = (o.output ?? 'text') as OutputFormat;

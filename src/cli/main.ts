@@ -6,12 +6,14 @@ import { MissingToolError } from '../kernel/run.js';
 import { ApplyError } from '../apply/index.js';
 import { UserError } from '../pipeline/pass.js';
 import { LockedError } from '../store/lock.js';
+import * as dns from './commands/dns.js';
 import * as down from './commands/down.js';
 import * as drift from './commands/drift.js';
 import * as exec from './commands/exec.js';
 import * as network from './commands/network.js';
 import * as plan from './commands/plan.js';
 import * as reconcile from './commands/reconcile.js';
+import * as status from './commands/status.js';
 import * as validate from './commands/validate.js';
 
 const program = new Command('wirestate')
@@ -21,7 +23,7 @@ const program = new Command('wirestate')
   .addOption(new Option('--sandbox [ns]', 'like --netns, creating the namespace (default wirestate-sandbox) when absent'))
   .addOption(new Option('--host <name>', 'which entry of hosts: this machine is'))
   .addOption(new Option('--state-dir <dir>', 'where allocations are kept').env('WIRESTATE_STATE_DIR').default('/var/lib/wirestate'))
-  .addOption(new Option('-o, --output <format>', 'text, json (plan, drift, network) or markdown (drift)').default('text'))
+  .addOption(new Option('-o, --output <format>', 'text, json (plan, drift, status, network), markdown or html (drift)').default('text'))
   .addHelpText(
     'after',
     `
@@ -31,11 +33,15 @@ Try it without touching your host (root, iproute2 and iptables needed):
   wirestate network ls --sandbox
   wirestate exec --sandbox web -- ip addr
   wirestate drift --sandbox examples/networks
-  wirestate down --sandbox examples/networks`,
+  wirestate down --sandbox examples/networks
+
+Keep it so, repairing drift and applying every saved edit (Ctrl-C stops; nothing is torn down):
+  wirestate reconcile --sandbox examples/networks
+  wirestate status --sandbox`,
   )
   .showHelpAfterError();
 
-for (const m of [validate, plan, reconcile, drift, down, network, exec]) m.register(program);
+for (const m of [validate, plan, reconcile, status, drift, down, network, exec, dns]) m.register(program);
 
 function report(e: unknown): void {
   const err = (s: string) => process.stderr.write(`${s}\n`);

@@ -25,7 +25,9 @@ NLM_F_REQUEST, NLM_F_DUMP, NLM_F_DUMP_INTR = 0x1, 0x300, 0x10
 NLA_TYPE_MASK = 0x3FFF  # drops NLA_F_NESTED / NLA_F_NET_BYTEORDER
 IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_OPERSTATE = 1, 3, 4, 10, 16
 IFLA_LINKINFO, IFLA_IFALIAS, IFLA_AF_SPEC, IFLA_EXT_MASK = 18, 20, 26, 29
-IFLA_INFO_KIND, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 4, 5
+IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
+IFLA_MACVLAN_MODE = 1
+MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}  # ip's names
 IFLA_BRPORT_MODE = 4  # hairpin
 IFLA_INET6_ADDR_GEN_MODE = 8
 RTEXT_FILTER_SKIP_STATS = 1 << 3  # the stats are most of a link message and we never read them
@@ -151,6 +153,9 @@ def parse_linkinfo(info):
     out = {}
     if IFLA_INFO_KIND in info:
         out["info_kind"] = string(info[IFLA_INFO_KIND])
+    if out.get("info_kind") == "macvlan" and IFLA_INFO_DATA in info:  # an endpoint's macvlan: its mode
+        mode = attrs(*info[IFLA_INFO_DATA]).get(IFLA_MACVLAN_MODE)
+        out["info_data"] = {"mode": MACVLAN_MODES.get(u32(mode), str(u32(mode)))} if mode else {}
     if IFLA_INFO_SLAVE_KIND in info:
         out["info_slave_kind"] = string(info[IFLA_INFO_SLAVE_KIND])
     if out.get("info_slave_kind") == "bridge" and IFLA_INFO_SLAVE_DATA in info:

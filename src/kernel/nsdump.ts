@@ -14,7 +14,7 @@ const SCRIPT = fileURLToPath(new URL('./nsdump.py', import.meta.url));
  * The interpreter Debian's python3 package installs, when there: a `python3` found first on PATH
  * may be a version-manager shim (pyenv, asdf), which costs ~200 ms per spawn against ~15 ms.
  */
-const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+export const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 /** One namespace as `ip -j -d` prints it: link show, addr show, route show table main. */
 export interface NetnsDump {

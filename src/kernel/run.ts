@@ -112,14 +112,19 @@ export function parseBatchErrors(stderr: string): { failures: BatchFailure[]; re
 }
 
 /** Runs `lines` as one `ip [-force] -batch -` in `netns`. Lines must not contain newlines or '#'. */
-export async function ipBatch(netns: string | null, lines: string[], opts: { force: boolean }): Promise<BatchResult> {
-  const res = await run('ip', [...(opts.force ? ['-force'] : []), '-batch', '-'], { netns, input: lines.map((l) => `${l}\n`).join('') });
+export const ipBatch = (netns: string | null, lines: string[], opts: { force: boolean }): Promise<BatchResult> => toolBatch('ip', netns, lines, opts);
+
+/** The same for `bridge` (VXLAN forwarding entries), whose batch mode reports failures as ip's does. */
+export const bridgeBatch = (netns: string | null, lines: string[], opts: { force: boolean }): Promise<BatchResult> => toolBatch('bridge', netns, lines, opts);
+
+async function toolBatch(tool: 'ip' | 'bridge', netns: string | null, lines: string[], opts: { force: boolean }): Promise<BatchResult> {
+  const res = await run(tool, [...(opts.force ? ['-force'] : []), '-batch', '-'], { netns, input: lines.map((l) => `${l}\n`).join('') });
   const { failures, rest } = parseBatchErrors(res.stderr);
   // Exit 1 with only per-line failures is a completed forced batch; anything else stopped early.
   const completed = res.code === 0 || (opts.force && res.code === 1 && failures.length > 0 && rest === '');
   if (completed) return { ...res, failures };
   const last = failures.at(-1);
-  return { ...res, failures, aborted: rest || (last ? `stopped after line ${last.line}` : `ip exited with status ${res.code}`) };
+  return { ...res, failures, aborted: rest || (last ? `stopped after line ${last.line}` : `${tool} exited with status ${res.code}`) };
 }
 
 /** Spawns are mostly waiting on the kernel, so a little over the core count keeps the CPUs busy. */

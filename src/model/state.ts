@@ -25,9 +25,45 @@ export interface NamespaceState {
   sysctls: Record<string, string>;
   /** Absent when the firewall is not managed (`settings.iptables: false`, endpoint namespaces). */
   firewall?: Firewall;
+  /** Permanent neighbour entries on owned VXLAN links (overlay peers), keyed by `neighbourKey()`. Absent: none. */
+  neighbours?: Record<string, Neighbour>;
+  /** Static forwarding entries on owned VXLAN links (which host has a remote MAC), keyed by `fdbKey()`. Absent: none. */
+  fdb?: Record<string, FdbEntry>;
+  /** IPsec of encrypted overlays, keyed by `xfrmStateKey()` / `xfrmPolicyKey()`. Absent: none. */
+  xfrmStates?: Record<string, XfrmState>;
+  xfrmPolicies?: Record<string, XfrmPolicy>;
+  /** Managed files: absolute path → exact content, header line first (resolv.conf, hosts, environment, DNS records). Absent: none. */
+  files?: Record<string, string>;
+  /** Long-running processes wirestate keeps alive (the host only: the DNS resolver), by name. Absent: none. */
+  services?: Record<string, Service>;
 }
 
-export type LinkKind = 'bridge' | 'veth' | 'loopback';
+/** A service wirestate runs, seen from outside: which configuration it serves. */
+export interface Service {
+  /** Digest of the configuration file it must serve (the DNS records file). Observed: what it loaded. */
+  digest: string;
+  /** Why it does not serve all of it (a namespace it cannot listen in); desired: none. */
+  problems: string[];
+}
+
+export type LinkKind = 'bridge' | 'veth' | 'loopback' | 'vxlan' | 'macvlan' | 'vlan';
+
+export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
+
+/** A VXLAN tunnel's own settings: fixed at creation, so a change replaces the link. */
+export interface VxlanInfo {
+  vni: number;
+  /** UDP destination port. */
+  port: number;
+  /** This host's underlay address: where the tunnel starts. */
+  local: string;
+  /** The underlay link the tunnel is bound to. */
+  dev?: string;
+  /** False: remote MACs come only from static entries, never from traffic. */
+  learning: boolean;
+  /** Answer ARP from the neighbour table instead of sending it across the underlay. */
+  proxy: boolean;
+}
 
 export interface Link {
   name: string;
@@ -45,6 +81,57 @@ export interface Link {
   hairpin?: boolean;
   /** veth only, on the end wirestate creates the pair from: where the other end lives. */
   peer?: { netns: string; name: string };
+  vxlan?: VxlanInfo;
+  /** macvlan only. */
+  macvlan?: { mode: MacvlanMode };
+  /** vlan only: the 802.1Q id. */
+  vlan?: { id: number };
+  /**
+   * macvlan and vlan: the host link it is stacked on. Compared only when the kernel shows it: a
+   * macvlan moved into an endpoint namespace no longer names a parent it can see.
+   */
+  parent?: string;
+}
+
+/** A permanent neighbour entry: `ip` is at `mac`, without asking. */
+export interface Neighbour {
+  dev: string;
+  ip: string;
+  mac: string;
+}
+
+/** A static VXLAN forwarding entry: frames for `mac` go to the tunnel endpoint `dst`. */
+export interface FdbEntry {
+  dev: string;
+  mac: string;
+  dst: string;
+}
+
+/**
+ * An ESP security association (transport mode, AEAD). Keys are secrets: the model carries only a
+ * digest of the key the kernel holds, and where apply reads the key material from.
+ */
+export interface XfrmState {
+  src: string;
+  dst: string;
+  spi: number;
+  reqid: number;
+  /** "rfc4106(gcm(aes))" */
+  algorithm: string;
+  icvBits: number;
+  /** "sha256:" + 16 hex digits of the key as the kernel holds it. */
+  keyDigest: string;
+  /** Desired side only, never compared: the key file and line the key is derived from. */
+  keySource?: { file: string; line: number; info: string };
+}
+
+/** An outbound policy: UDP from `src` to `dst` port `dport` carrying `mark` goes through the ESP SA `reqid`. */
+export interface XfrmPolicy {
+  src: string;
+  dst: string;
+  dport: number;
+  mark: number;
+  reqid: number;
 }
 
 export interface Address {
@@ -60,7 +147,7 @@ export interface Route {
   via?: string;
 }
 
-export type TableName = 'filter' | 'nat' | 'raw';
+export type TableName = 'filter' | 'nat' | 'raw' | 'mangle';
 
 export interface Firewall {
   tables: Partial<Record<TableName, Table>>;
@@ -78,6 +165,10 @@ export interface Table {
 
 export const addressKey = (a: Address): string => `${a.cidr} dev ${a.dev}`;
 export const routeKey = (r: Route): string => `${r.dst} dev ${r.dev}`;
+export const neighbourKey = (n: Neighbour): string => `${n.ip} dev ${n.dev}`;
+export const fdbKey = (f: FdbEntry): string => `${f.mac} dev ${f.dev}`;
+export const xfrmStateKey = (x: XfrmState): string => `esp 0x${x.spi.toString(16).padStart(8, '0')} ${x.src}>${x.dst}`;
+export const xfrmPolicyKey = (p: XfrmPolicy): string => `out ${p.src}>${p.dst} udp/${p.dport} mark 0x${p.mark.toString(16)}`;
 
 export function emptyNamespace(netns: string | null, owned: boolean, endpoint?: string): NamespaceState {
   return { netns, ...(endpoint ? { endpoint } : {}), owned, links: {}, addresses: {}, routes: {}, sysctls: {} };
@@ -93,6 +184,10 @@ export interface HostFacts {
   netnsNames: string[];
   /** Sockets listening in the host namespace: a published port must not take one of their ports. */
   listeners?: Listener[];
+  /** Every IPv4 address of the host namespace, owned or not → its link and that link's MTU (the underlay of overlays). */
+  addresses?: Record<string, { dev: string; mtu?: number }>;
+  /** The resolv.conf a process in the host namespace sees (/etc/netns/<host>/resolv.conf, else /etc/resolv.conf); absent when unreadable. */
+  resolvConf?: string;
 }
 
 export interface Listener {

@@ -1,12 +1,15 @@
 // Reads the kernel into Observed with as few spawns as possible: one `ip -j -d -batch -` and one
 // iptables-save for the host, one nsdump.py for all endpoint namespaces together (the same JSON
 // as ip's, from one process that hops through them), one sysctl reader per namespace that needs
-// one. Never writes.
+// one; the managed files and the services wirestate runs through naming.ts. Never writes.
 import { emptyNamespace, HOST_NS, type NamespaceState, type Observed } from '../model/state.js';
 import { dumpNamespaces, type NetnsDump, type NetnsDumpResult } from '../kernel/nsdump.js';
 import { DEFAULT_POOL_LIMIT, listNetns, mapPool, run } from '../kernel/run.js';
 import { readSysctls } from '../kernel/sysctl.js';
+import { observeForwarding } from './forwarding.js';
+import { addNaming, observeNaming } from './naming.js';
 import {
+  addressFacts,
   endpointFromLinks,
   hasOwnerMark,
   ownedNetnsEndpoint,
@@ -29,6 +32,10 @@ export interface ObserveRequest {
   sysctls: Record<string, string[]>;
   /** Read the host namespace's firewall (false when settings.iptables is false). */
   firewall: boolean;
+  /** Managed files of the host namespace to read (the DNS records); endpoint files are found under /etc/netns/<name>/. */
+  hostFiles?: string[];
+  /** Services to look for by name (`dns`): whether they run and what they serve. */
+  services?: string[];
 }
 
 const DUMP = 'link show\naddr show\nroute show table main\n';
@@ -79,6 +86,7 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
   const sysctlNamespaces = Object.keys(req.sysctls).filter((k) => k !== HOST_NS);
   const endpoints = [...new Set([...req.namespaces, ...prefixed, ...sysctlNamespaces])].filter((n) => n !== req.hostNetns);
 
+  const naming = observeNaming({ hostNetns: req.hostNetns, endpoints, hostFiles: req.hostFiles ?? [], services: req.services ?? [] });
   const [hostDump, hostSysctls, firewall, endpointDumps, endpointSysctls] = await Promise.all([
     dumpWithIp(req.hostNetns),
     readSysctls(req.hostNetns, req.sysctls[HOST_NS] ?? []),
@@ -89,16 +97,26 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
   if (!hostDump) throw new Error(`host network namespace ${req.hostNetns} does not exist`);
 
   const host = parseDump(hostDump, hasOwnerMark);
+  // Only a host with overlay links has forwarding entries to read, and their names come from the dump.
+  const forwarding = await observeForwarding(req.hostNetns, host.links);
   const namespaces: Record<string, NamespaceState> = {
-    [HOST_NS]: { ...toState(emptyNamespace(req.hostNetns, false), host), sysctls: hostSysctls, ...(firewall ? { firewall } : {}) },
+    [HOST_NS]: { ...toState(emptyNamespace(req.hostNetns, false), host), sysctls: hostSysctls, ...(firewall ? { firewall } : {}), ...forwarding },
   };
   endpoints.forEach((n, i) => {
     // dumpNamespaces answers for every namespace it was given, or throws.
     const state = endpointFrom(n, endpointDumps.get(n) as NetnsDumpResult, endpointSysctls[i] ?? {});
     if (state) namespaces[n] = state;
   });
+  const named = await naming;
+  addNaming(namespaces, named);
   return {
     state: { namespaces },
-    facts: { foreignLinks: host.foreignLinks, foreignRoutes: host.foreignRoutes, netnsNames },
+    facts: {
+      foreignLinks: host.foreignLinks,
+      foreignRoutes: host.foreignRoutes,
+      netnsNames,
+      addresses: addressFacts(hostDump.links as IpLinkJson[], hostDump.addrs as IpAddrJson[]),
+      ...(named.resolvConf !== undefined ? { resolvConf: named.resolvConf } : {}),
+    },
   };
 }

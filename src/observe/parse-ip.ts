@@ -1,5 +1,5 @@
 // Pure parsing of `ip -j -d` output into the model. Only the fields the model has are kept.
-import { addressKey, routeKey, type Address, type Link, type LinkKind, type Route } from '../model/state.js';
+import { addressKey, routeKey, type Address, type Link, type LinkKind, type MacvlanMode, type Route } from '../model/state.js';
 
 /** The parts of an `ip -j -d link show` entry that we read. */
 export interface IpLinkJson {
@@ -10,8 +10,21 @@ export interface IpLinkJson {
   master?: string;
   ifalias?: string;
   link_type?: string;
-  linkinfo?: { info_kind?: string; info_slave_data?: { hairpin?: boolean } };
+  /** The lower link (vlan, macvlan, in the same namespace). */
+  link?: string | null;
+  linkinfo?: { info_kind?: string; info_data?: IpLinkInfoData; info_slave_data?: { hairpin?: boolean } };
   inet6_addr_gen_mode?: string;
+}
+
+/** `linkinfo.info_data` of the kinds the model knows: vxlan, macvlan, vlan. */
+export interface IpLinkInfoData {
+  id?: number;
+  port?: number;
+  local?: string;
+  link?: string;
+  learning?: boolean;
+  proxy?: boolean;
+  mode?: string;
 }
 
 /** An `ip -j addr show` entry. (Its link details lack inet6_addr_gen_mode, hence the separate link dump.) */
@@ -44,10 +57,37 @@ export function splitBatchJson(stdout: string, commands: number): unknown[][] {
   return arrays as unknown[][];
 }
 
+const KINDS: readonly string[] = ['bridge', 'veth', 'vxlan', 'macvlan', 'vlan'] satisfies LinkKind[];
+
 function kindOf(l: IpLinkJson): LinkKind | undefined {
   if (l.link_type === 'loopback') return 'loopback';
   const kind = l.linkinfo?.info_kind;
-  return kind === 'bridge' || kind === 'veth' ? kind : undefined;
+  return kind !== undefined && KINDS.includes(kind) ? (kind as LinkKind) : undefined;
+}
+
+/** The attributes of a tunnel, macvlan or vlan that the model keeps. */
+function kindDetails(kind: LinkKind, l: IpLinkJson): Partial<Link> {
+  const data = l.linkinfo?.info_data ?? {};
+  const parent = typeof l.link === 'string' ? { parent: l.link } : {};
+  switch (kind) {
+    case 'vxlan':
+      return {
+        vxlan: {
+          vni: data.id ?? 0,
+          port: data.port ?? 0,
+          local: data.local ?? '',
+          ...(data.link ? { dev: data.link } : {}),
+          learning: data.learning ?? true,
+          proxy: data.proxy ?? false,
+        },
+      };
+    case 'macvlan':
+      return { ...(data.mode ? { macvlan: { mode: data.mode as MacvlanMode } } : {}), ...parent };
+    case 'vlan':
+      return { vlan: { id: data.id ?? 0 }, ...parent };
+    default:
+      return {};
+  }
 }
 
 /** undefined for kinds the model has no place for (e.g. the tunl0/sit0 a kernel module adds to every namespace). */
@@ -63,6 +103,7 @@ function parseLink(l: IpLinkJson): Link | undefined {
     ...(l.address && kind !== 'loopback' ? { mac: l.address } : {}),
     ...(l.master ? { master: l.master } : {}),
     ...(l.linkinfo?.info_slave_data?.hairpin !== undefined ? { hairpin: l.linkinfo.info_slave_data.hairpin } : {}),
+    ...kindDetails(kind, l),
     up: l.flags?.includes('UP') ?? false,
     // Without the attribute the kernel has no IPv6 at all, so the link gets no IPv6 address either.
     ipv6: l.inet6_addr_gen_mode !== undefined && l.inet6_addr_gen_mode !== 'none',
@@ -113,6 +154,16 @@ export function parseNamespace(links: IpLinkJson[], addrs: IpAddrJson[], routes:
     }
   }
   out.foreignRoutes = [...foreign];
+  return out;
+}
+
+/** Every IPv4 address in the dump, owned or not → its link and that link's MTU (where an overlay's tunnel starts). */
+export function addressFacts(links: IpLinkJson[], addrs: IpAddrJson[]): Record<string, { dev: string; mtu?: number }> {
+  const mtu = new Map(links.map((l) => [l.ifname, l.mtu]));
+  const out: Record<string, { dev: string; mtu?: number }> = {};
+  for (const { ifname, addr_info = [] } of addrs) {
+    for (const a of addr_info) if (a.family === 'inet') out[a.local] = { dev: ifname, ...(mtu.get(ifname) !== undefined ? { mtu: mtu.get(ifname) } : {}) };
+  }
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Pure parsing of `iptables-save` into the owned part of the firewall model.
 import type { Firewall, Table, TableName } from '../model/state.js';
 
-const TABLES: readonly TableName[] = ['filter', 'nat', 'raw'];
+const TABLES: readonly TableName[] = ['filter', 'nat', 'raw', 'mangle'];
 const OWNED_CHAIN_PREFIX = 'WIRESTATE-';
 /** The user's chain: wirestate makes sure it exists and never looks inside. */
 const USER_CHAIN = 'WIRESTATE-USER';
@@ -14,7 +14,7 @@ const emptyTable = (): Table => ({ chains: {}, jumps: {} });
 
 /** Every table of the model is present in the result, empty when the kernel has nothing of ours in it. */
 export function parseIptablesSave(text: string): Firewall {
-  const tables: Record<TableName, Table> = { filter: emptyTable(), nat: emptyTable(), raw: emptyTable() };
+  const tables: Record<TableName, Table> = { filter: emptyTable(), nat: emptyTable(), raw: emptyTable(), mangle: emptyTable() };
   let table: Table | undefined;
   let builtins = new Set<string>();
   for (const line of text.split('\n')) {

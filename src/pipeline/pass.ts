@@ -8,11 +8,15 @@ import { readListeners } from '../observe/listeners.js';
 import { readSysctls } from '../kernel/sysctl.js';
 import { allocationsFromObserved, mergeAllocations } from '../reconcile/allocations.js';
 import { type CompileResult, compile } from '../reconcile/compile.js';
+import { runsHere } from '../reconcile/hosts.js';
 import { endpointNetnsName, ownedNetnsPrefix } from '../reconcile/names.js';
+import { DNS_SERVICE } from '../reconcile/name-service.js';
 import { plan } from '../reconcile/plan.js';
 import { type SpecError, formatSpecError, loadSpec } from '../spec/index.js';
+import { readKeyFiles } from '../spec/keyfile.js';
 import type { Spec } from '../spec/types.js';
 import { acquireLock } from '../store/lock.js';
+import { servicePaths } from '../store/run-dir.js';
 import { type StoredState, hostStateDir, readState, writeState } from '../store/state-file.js';
 
 export interface Target {
@@ -45,9 +49,13 @@ export function emptySpec(from: Spec): Spec {
   return { networks: {}, endpoints: {}, hosts: from.hosts, settings: { ...from.settings, defaultBridge: { enabled: false } }, sources: {} };
 }
 
+/** What observe reads besides the kernel: the DNS records file and whether the DNS service serves it. */
+const naming = (t: Target) => ({ hostFiles: [servicePaths(t.hostNetns, DNS_SERVICE).records], services: [DNS_SERVICE] });
+
 async function observeFor(spec: Spec, t: Target, stored: StoredState): Promise<Observed> {
+  // Only this host's endpoints: those of other hosts are only forwarding entries here.
   const fromSpec = Object.entries(spec.endpoints)
-    .filter(([, e]) => !Object.keys(e.networks).includes('host'))
+    .filter(([, e]) => runsHere(e, t.hostName) && !Object.keys(e.networks).includes('host'))
     .map(([name, e]) => e.netns ?? endpointNetnsName(t.hostNetns, name));
   return observe({
     hostNetns: t.hostNetns,
@@ -55,6 +63,7 @@ async function observeFor(spec: Spec, t: Target, stored: StoredState): Promise<O
     ownedPrefix: ownedNetnsPrefix(t.hostNetns),
     sysctls: { [HOST_NS]: SYSCTLS },
     firewall: spec.settings.iptables !== false,
+    ...naming(t),
   });
 }
 
@@ -70,6 +79,7 @@ async function verify(spec: Spec, t: Target, p: Planned): Promise<Plan> {
     ownedPrefix: '',
     sysctls: { [HOST_NS]: [...new Set([...SYSCTLS, ...Object.keys(p.compiled.desired.namespaces[HOST_NS].sysctls)])] },
     firewall: spec.settings.iptables !== false,
+    ...naming(t),
   });
   const scope = (s: HostState): HostState => ({
     namespaces: Object.fromEntries(Object.entries(s.namespaces).filter(([k]) => k === HOST_NS || touched.includes(k))),
@@ -94,12 +104,12 @@ export interface Planned {
 
 export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
   const stored = await readState(hostStateDir(t.stateDir, t.hostNetns));
-  const [observed, listeners] = await Promise.all([observeFor(spec, t, stored), readListeners(t.hostNetns)]);
+  const [observed, listeners, keys] = await Promise.all([observeFor(spec, t, stored), readListeners(t.hostNetns), readKeyFiles(spec)]);
   observed.facts.listeners = listeners;
   const allocations = mergeAllocations(stored.allocations, allocationsFromObserved(observed.state));
   const range = observed.state.namespaces[HOST_NS].sysctls['net.ipv4.ip_local_port_range']?.split(/\s+/).map(Number);
   const portRange = range?.length === 2 && range.every(Number.isInteger) ? (range as [number, number]) : undefined;
-  const compiled = compile(spec, { hostNetns: t.hostNetns, hostName: t.hostName, allocations, facts: observed.facts, portRange });
+  const compiled = compile(spec, { hostNetns: t.hostNetns, hostName: t.hostName, allocations, facts: observed.facts, portRange, keys });
   await readDesiredSysctls(compiled.desired, observed.state, t.hostNetns);
   if (compiled.errors.length) {
     throw new UserError('the spec conflicts with this host, nothing was changed', compiled.errors.map((e) => `${e.path}: ${e.message}`));

@@ -48,7 +48,7 @@ export function allocationsFromObserved(observed: HostState): Allocations {
       if (net && addr) {
         out.subnets[net[1]] = normalizeCidr(addr.cidr);
       }
-      const ep = link.kind === 'veth' && !link.master ? ENDPOINT_ALIAS.exec(link.alias ?? '') : null;
+      const ep = (link.kind === 'veth' || link.kind === 'macvlan') && !link.master ? ENDPOINT_ALIAS.exec(link.alias ?? '') : null;
       if (ep) {
         const key = `${ep[1]}/${ep[2]}`;
         out.interfaces[key] = link.name;

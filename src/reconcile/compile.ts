@@ -1,17 +1,27 @@
 // compile: spec + what was allocated before + facts about the host → the desired state of one host.
 // Pure: the Docker semantics live here and in drivers/ and firewall/, nothing here touches the kernel.
-import type { HostFacts, HostState } from '../model/state.js';
+import type { HostFacts, HostState, NamespaceState } from '../model/state.js';
 import { HOST_NS, emptyNamespace } from '../model/state.js';
 import { cidrsOverlap } from '../net/ipv4.js';
+import { GWBRIDGE } from '../spec/defaults.js';
+import type { KeyFile } from '../spec/keyfile.js';
+import { publishingNetwork } from '../spec/ports.js';
 import type { Spec } from '../spec/types.js';
 import type { Allocations } from './allocations.js';
 import { type Attachment, type BridgeNetwork, addAttachment, addBridge } from './drivers/bridge.js';
+import { gwbridgeNetwork } from './drivers/gwbridge.js';
+import { type MacvlanNetwork, addMacvlanAttachment, addMacvlanParent } from './drivers/macvlan.js';
+import type { OverlayNetwork } from './drivers/overlay.js';
 import type { FirewallBackend } from './firewall/backend.js';
 import { iptablesFirewall } from './firewall/iptables.js';
 import { noFirewall } from './firewall/none.js';
+import { localHost, runsHere } from './hosts.js';
 import { DOCKER_DEFAULT_POOLS, allocateAddresses, allocateSubnets, defaultGateway } from './ipam.js';
 import { aliases, attachmentKey, endpointNetnsName, macFromIpv4 } from './names.js';
-import { type ResolvedNetwork, resolveNetworks } from './networks.js';
+import { DEFAULT_MTU, type ResolvedNetwork, resolveNetworks } from './networks.js';
+import { addNameService } from './name-service.js';
+import { overlayMembership } from './overlay-members.js';
+import { compileOverlays } from './overlays.js';
 import { publishPorts } from './ports.js';
 
 export interface CompileContext {
@@ -23,6 +33,8 @@ export interface CompileContext {
   facts: HostFacts;
   /** The host's ip_local_port_range: where random host ports come from. */
   portRange?: [number, number];
+  /** The key files of encrypted overlays, as read for this pass (spec/keyfile.ts). */
+  keys?: Record<string, KeyFile>;
 }
 
 /** Linux's default ip_local_port_range. */
@@ -50,11 +62,16 @@ const sorted = (xs: Iterable<string>): string[] => [...xs].sort();
 
 /** Endpoints this host runs: those naming it with `host:`, or those naming no host when --host is not given. */
 function localEndpoints(spec: Spec, hostName: string | undefined): string[] {
-  return sorted(Object.keys(spec.endpoints)).filter((e) => (spec.endpoints[e].host ?? undefined) === hostName);
+  return sorted(Object.keys(spec.endpoints)).filter((e) => runsHere(spec.endpoints[e], hostName));
 }
 
+/** The built-in default bridge, and networks that do not say, are bridge networks. */
+const driverOf = (spec: Spec, network: string | undefined): string => (network !== undefined && spec.networks[network]?.driver) || 'bridge';
+
+/** Subnets of bridge networks (and the gateway bridge) from the pools, clear of every declared subnet. */
 function decideSubnets(spec: Spec, nets: ResolvedNetwork[], ctx: CompileContext, errors: CompileError[]): Map<string, BridgeNetwork> {
-  const declared = nets.filter((n) => n.subnet).map((n) => n.subnet as string);
+  const others = Object.values(spec.networks).flatMap((n) => (n.driver !== undefined && n.driver !== 'bridge' && n.subnet ? [n.subnet] : []));
+  const declared = [...nets.filter((n) => n.subnet).map((n) => n.subnet as string), ...others];
   for (const n of nets) {
     const clash = n.subnet && ctx.facts.foreignRoutes.find((r) => cidrsOverlap(r, n.subnet as string));
     if (clash) errors.push({ path: `networks.${n.name}.subnet`, message: `${n.subnet} overlaps ${clash}, already routed on the host by something wirestate does not own` });
@@ -98,10 +115,25 @@ function interfaceNames(endpoint: string, networks: string[], previous: Record<s
   return names;
 }
 
+/** The parents of macvlan networks (made when wirestate makes them) and the settings their endpoints use. */
+function addMacvlans(spec: Spec, host: NamespaceState, ctx: CompileContext, errors: CompileError[]): Map<string, MacvlanNetwork> {
+  const out = new Map<string, MacvlanNetwork>();
+  for (const name of sorted(Object.keys(spec.networks))) {
+    if (driverOf(spec, name) !== 'macvlan' || !spec.networks[name].subnet) continue;
+    const n = addMacvlanParent(host, spec, name, ctx.facts.foreignLinks, errors);
+    if (n) out.set(name, n);
+  }
+  return out;
+}
+
 export function compile(spec: Spec, ctx: CompileContext): CompileResult {
   const errors: CompileError[] = [];
   const warnings: string[] = [];
-  const nets = resolveNetworks(spec);
+  const endpoints = localEndpoints(spec, ctx.hostName);
+  // An endpoint whose way out is an overlay goes out through the gateway bridge, made for it.
+  const gatewayNetworkOf = (e: string) => publishingNetwork(spec, Object.keys(spec.endpoints[e].networks));
+  const viaGateway = new Set(endpoints.filter((e) => driverOf(spec, gatewayNetworkOf(e)) === 'overlay'));
+  const nets = [...resolveNetworks(spec).filter((n) => driverOf(spec, n.name) === 'bridge'), ...(viaGateway.size ? [gwbridgeNetwork()] : [])];
   const bridges = decideSubnets(spec, nets, ctx, errors);
   const allocations: Allocations = { subnets: {}, addresses: {}, interfaces: {}, ports: {} };
   for (const n of nets) if (!n.subnet && bridges.has(n.name)) allocations.subnets[n.name] = bridges.get(n.name)!.subnet;
@@ -109,21 +141,35 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
   const host = emptyNamespace(ctx.hostNetns, false);
   const desired: HostState = { namespaces: { [HOST_NS]: host } };
   for (const b of bridges.values()) addBridge(host, b);
+  const local = localHost(spec, ctx.hostName, ctx.facts, errors);
+  const membership = overlayMembership(spec);
+  const overlays = local ? compileOverlays(spec, host, local, membership, ctx.keys ?? {}, errors) : new Map<string, OverlayNetwork>();
+  const macvlans = addMacvlans(spec, host, ctx, errors);
 
-  const endpoints = localEndpoints(spec, ctx.hostName);
   // Address requests per network, in endpoint order, so allocation is independent of YAML order.
   const requests = new Map<string, { key: string; static?: string }[]>();
+  const request = (net: string, key: string, ipv4?: string) => {
+    const list = requests.get(net) ?? [];
+    list.push({ key, static: ipv4 });
+    requests.set(net, list);
+  };
   for (const e of endpoints) {
     for (const [net, att] of Object.entries(spec.endpoints[e].networks)) {
-      if (!bridges.has(net)) continue;
-      const list = requests.get(net) ?? [];
-      list.push({ key: attachmentKey(e, net), static: att.ipv4 });
-      requests.set(net, list);
+      if (bridges.has(net) || macvlans.has(net)) request(net, attachmentKey(e, net), att.ipv4);
     }
+    if (viaGateway.has(e)) request(GWBRIDGE, attachmentKey(e, GWBRIDGE));
+  }
+  // Overlay addresses are the same on every host: worked out from the spec, never remembered.
+  for (const [net, members] of Object.entries(membership.members)) {
+    for (const m of members) if (overlays.has(net) && runsHere(spec.endpoints[m.endpoint], ctx.hostName)) allocations.addresses[attachmentKey(m.endpoint, net)] = m.ipv4;
+  }
+  for (const f of membership.full) {
+    if (runsHere(spec.endpoints[f.endpoint], ctx.hostName)) errors.push({ path: `endpoints.${f.endpoint}.networks.${f.network}`, message: `no free address left in this host's share of the network (${f.share})` });
   }
   for (const [net, reqs] of requests) {
-    const b = bridges.get(net)!;
-    const ipRange = nets.find((n) => n.name === net)?.ipRange;
+    const b = bridges.get(net) ?? macvlans.get(net);
+    if (!b) continue;
+    const ipRange = spec.networks[net]?.ipRange;
     const { addresses, full } = allocateAddresses(b.subnet, b.gateway, ipRange, reqs, ctx.allocations.addresses);
     Object.assign(allocations.addresses, addresses);
     for (const key of full) errors.push({ path: `endpoints.${key.split('/')[0]}.networks.${net}`, message: `no free address left in ${ipRange ?? b.subnet}` });
@@ -137,6 +183,7 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
     previous: ctx.allocations.ports,
     listeners: ctx.facts.listeners ?? [],
     range: ctx.portRange ?? DEFAULT_PORT_RANGE,
+    via: Object.fromEntries([...overlays.keys()].map((n) => [n, GWBRIDGE])),
   });
   allocations.ports = published.allocations;
   errors.push(...published.errors);
@@ -145,8 +192,6 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
 
   for (const e of endpoints) {
     const ep = spec.endpoints[e];
-    const files = (['dns', 'dnsSearch', 'dnsOptions', 'extraHosts', 'links', 'proxy'] as const).filter((k) => ep[k] !== undefined);
-    if (files.length) warnings.push(`endpoints.${e}: ${files.join(', ')} not written to the endpoint's files by this version yet`);
     const attached = sorted(Object.keys(ep.networks));
     if (attached.includes('host')) continue;
     const owned = ep.netns === undefined;
@@ -154,20 +199,27 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
     const ns = emptyNamespace(nsKey, owned, e);
     desired.namespaces[nsKey] = ns;
     if (owned) ns.links.lo = { name: 'lo', kind: 'loopback', alias: aliases.netns(e), up: true };
-    const bridged = attached.filter((n) => bridges.has(n));
-    const ifnames = interfaceNames(e, bridged, ctx.allocations.interfaces);
-    const gatewayNet = bridged.find((n) => !bridges.get(n)!.internal);
-    for (const net of bridged) {
+    // The gateway bridge comes after the endpoint's own networks, as docker_gwbridge does.
+    const wired = [...attached.filter((n) => bridges.has(n) || overlays.has(n) || macvlans.has(n)), ...(viaGateway.has(e) ? [GWBRIDGE] : [])];
+    const ifnames = interfaceNames(e, wired, ctx.allocations.interfaces);
+    const gatewayNet = viaGateway.has(e) ? GWBRIDGE : gatewayNetworkOf(e);
+    for (const net of wired) {
       const key = attachmentKey(e, net);
       const ipv4 = allocations.addresses[key];
       if (!ipv4) continue;
       allocations.interfaces[key] = ifnames[net];
+      const mac = ep.networks[net]?.mac ?? macFromIpv4(ipv4);
+      const macvlan = macvlans.get(net);
+      if (macvlan) {
+        addMacvlanAttachment(ns, { endpoint: e, network: macvlan, ifname: ifnames[net], ipv4, mac, gatewayRoute: net === gatewayNet });
+        continue;
+      }
       const a: Attachment = {
         endpoint: e,
-        network: bridges.get(net)!,
+        network: (bridges.get(net) ?? overlays.get(net))!,
         ifname: ifnames[net],
         ipv4,
-        mac: ep.networks[net].mac ?? macFromIpv4(ipv4),
+        mac,
         gatewayRoute: net === gatewayNet,
         hairpin: publishing.has(key),
       };
@@ -175,12 +227,22 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
     }
   }
 
+  // Names are answered on overlay and macvlan networks too (a macvlan's "bridge" is its parent).
+  const named = new Map<string, BridgeNetwork>([...bridges, ...overlays, ...[...macvlans].map(([k, m]): [string, BridgeNetwork] => [k, { ...m, bridge: m.parent, mtu: m.mtu ?? DEFAULT_MTU }])]);
+  warnings.push(...addNameService(desired, { spec, endpoints, bridges: named, addresses: allocations.addresses, hostNetns: ctx.hostNetns, resolvConf: ctx.facts.resolvConf }));
+
   const fw = firewallBackend(spec);
   const fwNets = [...bridges.values()].map((b) => {
     const n = nets.find((x) => x.name === b.name)!;
     return { name: b.name, bridge: b.bridge, subnet: b.subnet, gateway: b.gateway, internal: n.internal, icc: n.icc, masquerade: n.masquerade };
   });
-  const fwInput = { networks: fwNets, ports: published.ports };
+  const overlayList = [...overlays.values()];
+  const fwInput = {
+    networks: fwNets,
+    ports: published.ports,
+    overlays: overlayList.map((o) => ({ bridge: o.bridge })),
+    encrypted: overlayList.filter((o) => o.encrypted).map((o) => ({ vni: o.vni, port: o.port })),
+  };
   const firewall = fw.compile(fwInput);
   if (firewall) host.firewall = firewall;
   // Forwarding is what makes a bridge network reach anything beyond its bridge, firewall or not.

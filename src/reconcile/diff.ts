@@ -2,12 +2,25 @@
 // Pure. Only fields the desired side sets are compared (an unset MTU or MAC is "don't care").
 import type { Change } from '../model/plan.js';
 import type { HostState, Link, NamespaceState, Table, TableName } from '../model/state.js';
+import { diffFiles, diffServices } from './diff-files.js';
+import { diffForwarding } from './diff-forwarding.js';
 import { HOST_NS } from '../model/state.js';
 
 const LINK_FIELDS = ['alias', 'mtu', 'mac', 'master', 'up', 'ipv6', 'hairpin'] as const;
 
 function linkDiffers(d: Link, o: Link): boolean {
-  return LINK_FIELDS.some((f) => d[f] !== undefined && d[f] !== o[f]);
+  return LINK_FIELDS.some((f) => d[f] !== undefined && d[f] !== o[f]) || (d.macvlan !== undefined && d.macvlan.mode !== o.macvlan?.mode);
+}
+
+/** Every field `want` sets has the same value in `have`. */
+const holds = (want: object, have: object | undefined): boolean =>
+  Object.entries(want).every(([k, v]) => v === undefined || (have as Record<string, unknown> | undefined)?.[k] === v);
+
+/** What the kernel fixes when it creates a link (a VXLAN's VNI, a VLAN's id, the parent): a difference means a new link. */
+function fixedDiffers(d: Link, o: Link): boolean {
+  if (d.vxlan && !holds(d.vxlan, o.vxlan)) return true;
+  if (d.vlan && d.vlan.id !== o.vlan?.id) return true;
+  return d.parent !== undefined && o.parent !== undefined && d.parent !== o.parent;
 }
 
 const sameList = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -59,7 +72,7 @@ function diffContents(key: string, d: NamespaceState, o: NamespaceState, out: Ch
   for (const [name, link] of Object.entries(d.links)) {
     const have = o.links[name];
     if (!have) out.push({ action: 'create', kind: 'link', namespace: key, name, desired: link });
-    else if (have.kind !== link.kind) out.push({ action: 'update', kind: 'link', namespace: key, name, desired: link, observed: have, replace: true });
+    else if (have.kind !== link.kind || fixedDiffers(link, have)) out.push({ action: 'update', kind: 'link', namespace: key, name, desired: link, observed: have, replace: true });
     else if (linkDiffers(link, have)) out.push({ action: 'update', kind: 'link', namespace: key, name, desired: link, observed: have });
   }
   // Addresses and routes on a link being deleted go with it.
@@ -83,7 +96,26 @@ function diffContents(key: string, d: NamespaceState, o: NamespaceState, out: Ch
   if (d.firewall) {
     for (const [table, t] of Object.entries(d.firewall.tables) as [TableName, Table][]) diffTable(key, table, t, o.firewall?.tables[table], out);
   }
+  diffForwarding(key, d, o, out);
+  diffFiles(key, d.files, o.files, out);
+  diffServices(key, d, o, out);
 }
+
+/** A namespace's record with nothing in it: the observed side of one that does not exist, or the desired side of one to empty. */
+const emptied = (ns: NamespaceState): NamespaceState => ({
+  ...ns,
+  links: {},
+  addresses: {},
+  routes: {},
+  sysctls: {},
+  firewall: undefined,
+  neighbours: undefined,
+  fdb: undefined,
+  xfrmStates: undefined,
+  xfrmPolicies: undefined,
+  files: undefined,
+  services: undefined,
+});
 
 /** Unordered changes; `plan()` orders them. */
 export function diff(desired: HostState, observed: HostState): Change[] {
@@ -91,14 +123,38 @@ export function diff(desired: HostState, observed: HostState): Change[] {
   for (const [key, d] of Object.entries(desired.namespaces)) {
     const o = observed.namespaces[key];
     if (!o && d.owned) out.push({ action: 'create', kind: 'namespace', namespace: key, name: key, desired: d });
-    diffContents(key, d, o ?? { ...d, links: {}, addresses: {}, routes: {}, sysctls: {}, firewall: undefined }, out);
+    diffContents(key, d, o ?? emptied(d), out);
   }
   for (const [key, o] of Object.entries(observed.namespaces)) {
     if (desired.namespaces[key]) continue;
-    if (o.owned) out.push({ action: 'delete', kind: 'namespace', namespace: key, name: key, observed: o });
-    else diffContents(key, { ...o, links: {}, addresses: {}, routes: {}, sysctls: {}, firewall: undefined }, o, out);
+    if (o.owned) {
+      out.push({ action: 'delete', kind: 'namespace', namespace: key, name: key, observed: o });
+      // Its files live outside it, in /etc/netns/<name>/, and do not go with it.
+      diffFiles(key, {}, o.files, out);
+    } else diffContents(key, emptied(o), o, out);
   }
-  return pairVethChanges(out, desired);
+  return followParents(pairVethChanges(out, desired), desired);
+}
+
+/**
+ * A macvlan goes with its parent: when the host link under it is created or replaced, the old
+ * macvlan (if any) is gone or stacked on the wrong link, so it is made anew on the new parent.
+ */
+function followParents(changes: Change[], desired: HostState): Change[] {
+  const newParents = new Set(
+    changes.filter((c) => c.kind === 'link' && c.namespace === HOST_NS && (c.action === 'create' || (c.action === 'update' && c.replace))).map((c) => c.name),
+  );
+  if (newParents.size === 0) return changes;
+  const touched = new Set(changes.filter((c) => c.kind === 'link').map((c) => `${c.namespace}\0${c.name}`));
+  const out = [...changes];
+  for (const [key, ns] of Object.entries(desired.namespaces)) {
+    if (key === HOST_NS) continue;
+    for (const link of Object.values(ns.links)) {
+      if (link.kind !== 'macvlan' || !link.parent || !newParents.has(link.parent) || touched.has(`${key}\0${link.name}`)) continue;
+      out.push({ action: 'update', kind: 'link', namespace: key, name: link.name, desired: link, observed: link, replace: true });
+    }
+  }
+  return out;
 }
 
 /**
@@ -116,7 +172,7 @@ function pairVethChanges(changes: Change[], desired: HostState): Change[] {
   }
   const kept = changes.filter((c) => {
     if (c.kind === 'namespace') return true;
-    if (deletedNs.has(c.namespace)) return false;
+    if (deletedNs.has(c.namespace)) return c.kind === 'file';
     return !(c.kind === 'link' && c.action === 'delete' && c.namespace !== HOST_NS && c.observed?.alias && hostGone.has(c.observed.alias));
   });
   const hostTouched = new Set(kept.filter((c) => c.kind === 'link' && c.namespace === HOST_NS).map((c) => c.name));

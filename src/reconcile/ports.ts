@@ -30,6 +30,8 @@ export interface PortsInput {
   listeners: Listener[];
   /** ip_local_port_range of the host. */
   range: [number, number];
+  /** Gateway networks whose ports go through another bridge network: an overlay's through the gateway bridge. */
+  via?: Record<string, string>;
 }
 
 export interface PortsResult {
@@ -59,14 +61,15 @@ export function publishPorts(input: PortsInput): PortsResult {
     const requests = endpointPortRequests(ep);
     if (requests.length === 0) continue;
     const gateway = publishingNetwork(input.spec, Object.keys(ep.networks));
-    const network = gateway ? input.bridges.get(gateway) : undefined;
-    const ip = gateway ? input.addresses[attachmentKey(e, gateway)] : undefined;
-    if (!network || !ip) {
+    const through = gateway ? (input.via?.[gateway] ?? gateway) : undefined;
+    const network = through ? input.bridges.get(through) : undefined;
+    const ip = through ? input.addresses[attachmentKey(e, through)] : undefined;
+    if (!gateway || !network || !ip) {
       // As Docker: port bindings on internal networks (or none, or host) publish nothing.
       out.warnings.push(`endpoints.${e}.ports: the endpoint has no non-internal bridge network, so nothing is published`);
       continue;
     }
-    const hostIp = (r: PortRequest) => r.hostIp ?? input.spec.networks[network.name]?.hostBindingIPv4 ?? '0.0.0.0';
+    const hostIp = (r: PortRequest) => r.hostIp ?? input.spec.networks[gateway]?.hostBindingIPv4 ?? '0.0.0.0';
     for (const r of requests) {
       if (r.hostPort === undefined) {
         pending.push({ endpoint: e, network, ip, hostIp: hostIp(r), r });

@@ -6,6 +6,8 @@ export const DEFAULT_BRIDGE_SUBNET = '172.17.0.0/16';
 export const DEFAULT_BRIDGE_NAME = 'wirestate0';
 /** IFNAMSIZ - 1: the kernel rejects longer interface names. */
 export const MAX_IFNAME = 15;
+/** The network (and bridge) that gives overlay endpoints their way out, as Docker's docker_gwbridge. */
+export const GWBRIDGE = 'ws_gwbridge';
 
 export interface DefaultBridge {
   enabled: boolean;

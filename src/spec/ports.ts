@@ -119,9 +119,15 @@ export function parseExpose(entry: string | number): { ok: true; ports: { target
   return { ok: true, ports: parsed.requests.map((r) => ({ target: r.target, protocol: r.protocol })) };
 }
 
-/** Ports are published through the endpoint's gateway network: its first non-internal bridge network. */
-export function publishingNetwork(spec: { networks: Record<string, { internal?: boolean; driver?: string }> }, networks: string[]): string | undefined {
-  return [...networks].sort().find((n) => n === 'bridge' || (spec.networks[n] !== undefined && !spec.networks[n].internal));
+/** A macvlan network without a parent leads nowhere: it is internal whatever it says. */
+export const isInternal = (n: { internal?: boolean; driver?: string; parent?: string }): boolean => n.internal === true || (n.driver === 'macvlan' && n.parent === undefined);
+
+/**
+ * The endpoint's gateway network: the first non-internal one, which gives it its default route and
+ * publishes its ports (an overlay's go through the gateway bridge).
+ */
+export function publishingNetwork(spec: { networks: Record<string, { internal?: boolean; driver?: string; parent?: string }> }, networks: string[]): string | undefined {
+  return [...networks].sort().find((n) => n === 'bridge' || (spec.networks[n] !== undefined && !isInternal(spec.networks[n])));
 }
 
 /** Everything one endpoint publishes: its `ports`, then (publishAll) every exposed port not already there. */

@@ -67,6 +67,7 @@ const desired: HostState = {
           filter: { chains: { 'WIRESTATE-USER': null, 'WIRESTATE-FORWARD': FORWARD_RULES }, jumps: { FORWARD: [JUMP_FORWARD] } },
           nat: { chains: { 'WIRESTATE-POSTROUTING': ['-s 10.77.0.0/24 ! -o wst-br -j MASQUERADE'] }, jumps: { POSTROUTING: [JUMP_POSTROUTING] } },
           raw: { chains: {}, jumps: {} },
+          mangle: { chains: {}, jumps: {} },
         },
       },
     },

@@ -153,10 +153,3 @@ describe('compile: firewall', () => {
     expect(host.sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
   });
 });
-
-describe('compile: parts of the spec this version does not act on', () => {
-  it('warns instead of silently ignoring resolver settings', () => {
-    const s = spec({ endpoints: { web: { ports: ['8080:80'], dns: ['192.0.2.53'], extraHosts: ['a:10.0.0.1'] } } });
-    expect(compile(s, ctx()).warnings).toEqual(["endpoints.web: dns, extraHosts not written to the endpoint's files by this version yet"]);
-  });
-});

@@ -32,10 +32,12 @@ describe('parseIptablesSave', () => {
     });
   });
 
-  it('always has filter, nat and raw, and ignores other tables', () => {
+  it('always has filter, nat, raw and mangle (where encrypted overlays mark their packets), and reads mangle alike', () => {
     expect(fw.tables.raw).toEqual({ chains: {}, jumps: {} });
-    expect(Object.keys(fw.tables)).toEqual(['filter', 'nat', 'raw']);
-    expect(parseIptablesSave('')).toEqual({ tables: { filter: { chains: {}, jumps: {} }, nat: { chains: {}, jumps: {} }, raw: { chains: {}, jumps: {} } } });
+    expect(fw.tables.mangle).toEqual({ chains: {}, jumps: { FORWARD: ['-m comment --comment wirestate -j ACCEPT'] } });
+    expect(Object.keys(fw.tables)).toEqual(['filter', 'nat', 'raw', 'mangle']);
+    const empty = { chains: {}, jumps: {} };
+    expect(parseIptablesSave('')).toEqual({ tables: { filter: empty, nat: empty, raw: empty, mangle: empty } });
   });
 });
 

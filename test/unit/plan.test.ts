@@ -25,7 +25,7 @@ describe('plan', () => {
     expect(plan(desired, asObserved(desired)).changes).toEqual([]);
   });
 
-  it('orders a cold start by dependency: namespaces, host links (bridges first), endpoint links, addresses, routes, sysctls, firewall', () => {
+  it('orders a cold start by dependency: namespaces, host links (bridges first), endpoint links, addresses, routes, sysctls, firewall, files, the DNS service last', () => {
     const { desired } = compile(big(1), ctx());
     const order = plan(desired, empty).changes.map((c) => `${c.action} ${c.kind} ${c.name}`);
     expect(order).toEqual([
@@ -45,10 +45,14 @@ describe('plan', () => {
       'create chain filter/WIRESTATE-INTERNAL',
       'create chain filter/WIRESTATE-USER',
       'create jumps filter/FORWARD',
+      'create file /run/wirestate/netns-h1/dns/records',
       'create link eth0',
       'create link lo',
       'create address 10.50.0.2/16 dev eth0',
       'create route default dev eth0',
+      'create file /etc/netns/h1-e000/hosts',
+      'create file /etc/netns/h1-e000/resolv.conf',
+      'create service dns',
     ]);
   });
 
@@ -57,15 +61,24 @@ describe('plan', () => {
     const after = compile(big(101), ctx({}, before.allocations));
     const changes = plan(after.desired, asObserved(before.desired)).changes;
     expect(changes.map((c) => c.namespace).filter((n) => n !== HOST_NS).every((n) => n === 'h1-e100')).toBe(true);
-    expect(changes.filter((c) => c.namespace === HOST_NS).map((c) => c.name)).toEqual([hostVethName('e100', 'net')]);
-    expect(changes).toHaveLength(6);
+    // On the host: its veth, and the DNS records (which now name it) with the service that serves them.
+    expect(changes.filter((c) => c.namespace === HOST_NS).map((c) => c.name)).toEqual([hostVethName('e100', 'net'), '/run/wirestate/netns-h1/dns/records', 'dns']);
+    expect(changes).toHaveLength(10);
   });
 
   it('deletes an owned namespace as one change and leaves its contents to the kernel', () => {
     const before = compile(big(2), ctx());
     const after = compile(big(1), ctx({}, before.allocations));
     const changes = plan(after.desired, asObserved(before.desired)).changes.map((c) => `${c.action} ${c.kind} ${c.name}`);
-    expect(changes).toEqual(['delete namespace h1-e001', `delete link ${hostVethName('e001', 'net')}`]);
+    expect(changes).toEqual([
+      'delete namespace h1-e001',
+      `delete link ${hostVethName('e001', 'net')}`,
+      'update file /run/wirestate/netns-h1/dns/records',
+      // /etc/netns/<name>/ is outside the namespace: its files do not go with it.
+      'delete file /etc/netns/h1-e001/hosts',
+      'delete file /etc/netns/h1-e001/resolv.conf',
+      'update service dns',
+    ]);
   });
 
   it('disconnecting one network deletes only that veth (once) and leaves the other interface alone', () => {
@@ -74,7 +87,7 @@ describe('plan', () => {
     const before = compile(two, ctx());
     const after = compile(one, ctx({}, before.allocations));
     const changes = plan(after.desired, asObserved(before.desired)).changes.map((c) => `${c.action} ${c.kind} ${c.name}`);
-    expect(changes).toEqual([`delete link ${hostVethName('e', 'b')}`]);
+    expect(changes).toEqual([`delete link ${hostVethName('e', 'b')}`, 'update file /run/wirestate/netns-h1/dns/records', 'update file /etc/netns/h1-e/hosts', 'update service dns']);
   });
 
   it('rewrites a chain whose rules were flushed by hand, showing the missing rules', () => {
@@ -106,7 +119,13 @@ describe('plan', () => {
     const before = compile(s, ctx());
     const after = compile(spec({ networks: { n: { subnet: '10.3.0.0/24' } }, settings }), ctx({}, before.allocations));
     const changes = plan(after.desired, asObserved(before.desired)).changes.map((c) => `${c.action} ${c.kind} ${c.name} [${c.namespace}]`);
-    expect(changes).toEqual([`delete link ${hostVethName('vm', 'n')} [@host]`]);
+    expect(changes).toEqual([
+      `delete link ${hostVethName('vm', 'n')} [@host]`,
+      'delete file /run/wirestate/netns-h1/dns/records [@host]',
+      'delete file /etc/netns/user-ns/hosts [user-ns]',
+      'delete file /etc/netns/user-ns/resolv.conf [user-ns]',
+      'delete service dns [@host]',
+    ]);
   });
 });
 
@@ -121,6 +140,8 @@ describe('drift report', () => {
     const observed = asObserved(desired);
     observed.namespaces[HOST_NS].links['ws-net'].mtu = 1400;
     observed.namespaces[HOST_NS].links['ws-net'].up = false;
+    // The kernel chose this MAC and the spec does not set one: not drift, not in the patch.
+    observed.namespaces[HOST_NS].links['ws-net'].mac = '02:00:00:00:00:01';
     expect(driftReport(plan(desired, observed)).items).toEqual([
       {
         kind: 'link',

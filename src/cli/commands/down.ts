@@ -7,7 +7,7 @@ import { progress } from '../progress.js';
 export function register(program: Command): void {
   program
     .command('down [dir]')
-    .description('remove every object wirestate made for DIR: namespaces it created, links, addresses, its firewall chains')
+    .description('remove every object wirestate made for DIR: namespaces it created, links, addresses, its firewall chains, endpoint files, the DNS service')
     .addHelpText(
       'after',
       '\nForeign links, rules and namespaces are left alone, and so is the WIRESTATE-USER chain with your rules in it.\n\nExamples:\n  wirestate down --sandbox examples/networks\n\nExit status: 0 removed, 1 failed.',

@@ -1,7 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { execInNetns } from '../../kernel/exec.js';
 import { listNetns } from '../../kernel/run.js';
 import { UserError } from '../../pipeline/pass.js';
+import { parseEnvironment } from '../../reconcile/files/environment.js';
+import { endpointFile, hasEtcDir } from '../../reconcile/files/paths.js';
 import { endpointNetnsName } from '../../reconcile/names.js';
 import { loadSpec } from '../../spec/index.js';
 import { type GlobalOptions, targetFor } from '../context.js';
@@ -9,7 +12,7 @@ import { type GlobalOptions, targetFor } from '../context.js';
 export function register(program: Command): void {
   program
     .command('exec <endpoint> <command...>')
-    .description("run COMMAND inside ENDPOINT's network namespace, with its resolv.conf and hosts")
+    .description("run COMMAND inside ENDPOINT's network namespace, with its resolv.conf, hosts and environment (proxies, link variables)")
     .option('-d, --dir <dir>', 'the desired-state directory, to find endpoints that name their own namespace', '.')
     .addHelpText('after', '\nExamples:\n  wirestate exec --sandbox web -- ip addr\n  wirestate exec --sandbox api -- ping -c1 10.20.0.20\n\nExit status: the command\'s.')
     .action(async (endpoint: string, argv: string[], opts: { dir: string }, cmd: Command) => {
@@ -21,6 +24,7 @@ export function register(program: Command): void {
       if (!declared && !listNetns().includes(netns)) {
         throw new UserError(`endpoint "${endpoint}" has no namespace here (looked for ${netns}); run \`wirestate reconcile --once\` first`);
       }
-      process.exitCode = await execInNetns(netns, argv);
+      const env = hasEtcDir(netns) ? await readFile(endpointFile(netns, 'environment'), 'utf8').catch(() => '') : '';
+      process.exitCode = await execInNetns(netns, argv, parseEnvironment(env));
     });
 }

@@ -12,8 +12,8 @@ const ENDPOINT = /^wirestate endpoint (\S+) network (\S+)$/;
 export interface NetworkView {
   Name: string;
   Id: string;
-  Scope: 'local';
-  Driver: 'bridge' | 'host' | 'null';
+  Scope: 'local' | 'swarm';
+  Driver: 'bridge' | 'overlay' | 'host' | 'null';
   EnableIPv4: boolean;
   EnableIPv6: boolean;
   IPAM: { Driver: 'default'; Options: Record<string, string>; Config: { Subnet: string; Gateway: string }[] };
@@ -93,11 +93,13 @@ export function networkViews(state: HostState): NetworkView[] {
       }
     }
     const subnet = addr ? normalizeCidr(addr.cidr) : '';
+    // An overlay's bridge is the one with a VXLAN port (and, being layer 2 only, no address).
+    const tunnel = Object.values(host.links).find((l) => l.kind === 'vxlan' && l.master === br);
     views.push({
       Name: m[1],
       Id: id('network', m[1]),
-      Scope: 'local',
-      Driver: 'bridge',
+      Scope: tunnel ? 'swarm' : 'local',
+      Driver: tunnel ? 'overlay' : 'bridge',
       EnableIPv4: true,
       EnableIPv6: false,
       IPAM: { Driver: 'default', Options: {}, Config: addr ? [{ Subnet: subnet, Gateway: addr.cidr.split('/')[0] }] : [] },
@@ -106,6 +108,7 @@ export function networkViews(state: HostState): NetworkView[] {
       Ingress: false,
       Containers: containers,
       Options: {
+        ...(tunnel?.vxlan ? { 'com.docker.network.driver.overlay.vxlanid_list': String(tunnel.vxlan.vni) } : {}),
         'com.docker.network.bridge.name': br,
         'com.docker.network.bridge.enable_icc': String(!has(filter['WIRESTATE-FORWARD'], `-i ${br} -o ${br} -j DROP`)),
         'com.docker.network.bridge.enable_ip_masquerade': String(has(nat['WIRESTATE-POSTROUTING'], `-s ${subnet} ! -o ${br} -j MASQUERADE`)),

@@ -1,4 +1,4 @@
-// The plan for people: one line per change, firewall changes rule by rule.
+// The plan for people: one line per change, firewall changes rule by rule, edited files line by line.
 import pc from 'picocolors';
 import type { Change, Plan } from '../../model/plan.js';
 import { HOST_NS } from '../../model/state.js';
@@ -16,6 +16,24 @@ function describe(c: Change): string {
       return c.desired?.via ? `via ${c.desired.via}` : '';
     case 'sysctl':
       return `${c.previous ?? '(unset)'} → ${c.value}`;
+    case 'neighbour':
+      return c.desired ? `lladdr ${c.desired.mac}` : '';
+    case 'fdb':
+      return c.desired ? `dst ${c.desired.dst}` : '';
+    case 'xfrm-state': {
+      // The key itself is never shown: its digest tells a rotation from a mistake.
+      const x = c.desired ?? c.observed;
+      return x ? `${x.algorithm}, key ${x.keyDigest}${c.desired?.keySource ? ` (${c.desired.keySource.file} line ${c.desired.keySource.line})` : ''}` : '';
+    }
+    case 'service':
+      if (c.action === 'create') return `start, serving ${c.desired?.digest}`;
+      if (c.action === 'delete') return 'stop';
+      return [
+        c.observed?.digest !== c.desired?.digest ? `${c.observed?.digest || '(nothing)'} → ${c.desired?.digest}` : '',
+        c.observed?.problems.length ? `not serving: ${c.observed.problems.join('; ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
     default:
       return '';
   }
@@ -27,7 +45,8 @@ export function planLines(plan: Plan): string[] {
     const where = c.namespace === HOST_NS ? 'host' : c.namespace;
     const extra = describe(c);
     lines.push(`${SIGN[c.action]} ${c.kind.padEnd(9)} ${c.name}${extra ? `  ${pc.dim(extra)}` : ''}  ${pc.dim(`[${where}]`)}`);
-    if (c.kind === 'chain' || c.kind === 'jumps') for (const d of c.detail) lines.push(`      ${d.startsWith('+') ? pc.green(d) : d.startsWith('-') ? pc.red(d) : d}`);
+    // A new file is shown whole by `-o json`; here only what changed in an existing one.
+    if (c.kind === 'chain' || c.kind === 'jumps' || c.kind === 'file') for (const d of c.detail) lines.push(`      ${d.startsWith('+') ? pc.green(d) : d.startsWith('-') ? pc.red(d) : d}`);
   }
   return lines;
 }

@@ -17,6 +17,10 @@ export interface FirewallNetwork {
 export interface FirewallInput {
   networks: FirewallNetwork[];
   ports: PublishedPort[];
+  /** Overlay bridges: with br_netfilter on, what they carry between endpoints passes through FORWARD. */
+  overlays?: { bridge: string }[];
+  /** Encrypted overlays: their tunnel packets are marked for IPsec, and dropped when they arrive unencrypted. */
+  encrypted?: { vni: number; port: number }[];
 }
 
 export interface FirewallBackend {

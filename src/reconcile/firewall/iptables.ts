@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Firewall, Table } from '../../model/state.js';
 import type { PublishedPort } from '../ports.js';
 import type { FirewallBackend, FirewallInput, FirewallNetwork } from './backend.js';
+import { withOverlays } from './overlay.js';
 
 export const JUMP_COMMENT = '-m comment --comment wirestate';
 export const USER_CHAIN = 'WIRESTATE-USER';
@@ -130,8 +131,11 @@ function rawTable(input: FirewallInput): Table {
 export const iptablesFirewall: FirewallBackend = {
   compile(input): Firewall {
     const ports = byEndpoint(input.ports);
-    if (input.networks.length === 0) return { tables: { filter: { chains: { [USER_CHAIN]: null }, jumps: {} }, nat: { chains: {}, jumps: {} }, raw: { chains: {}, jumps: {} } } };
-    return { tables: { filter: filterTable(input.networks, ports), nat: natTable(input.networks, ports), raw: rawTable(input) } };
+    const tables: Firewall['tables'] =
+      input.networks.length === 0
+        ? { filter: { chains: { [USER_CHAIN]: null }, jumps: {} }, nat: { chains: {}, jumps: {} }, raw: { chains: {}, jumps: {} } }
+        : { filter: filterTable(input.networks, ports), nat: natTable(input.networks, ports), raw: rawTable(input) };
+    return { tables: withOverlays(tables, input) };
   },
   sysctls(input) {
     const out: Record<string, string> = {};

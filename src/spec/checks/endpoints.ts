@@ -1,5 +1,6 @@
-// Endpoint settings that refer to other things: hosts, linked endpoints, namespaces, source ranges.
+// Endpoint settings that refer to other things: hosts, linked endpoints, namespaces, source ranges, extra hosts.
 import path from 'node:path';
+import { parseExtraHost } from '../extra-hosts.js';
 import type { Endpoint } from '../types.js';
 import { checkNetworkCidr } from './addresses.js';
 import { repeats, type Report } from './report.js';
@@ -31,6 +32,13 @@ function checkLinks(report: Report, name: string, ep: Endpoint): void {
   });
 }
 
+function checkExtraHosts(report: Report, name: string, ep: Endpoint): void {
+  ep.extraHosts?.forEach((entry, i) => {
+    const h = parseExtraHost(entry);
+    if (!h.ok) report.add(['endpoints', name, 'extraHosts', i], h.error);
+  });
+}
+
 function checkAllowFrom(report: Report, name: string, ep: Endpoint): void {
   ep.ports?.forEach((port, i) => {
     if (typeof port !== 'object') return;
@@ -59,6 +67,7 @@ export function checkEndpoints(report: Report): void {
     checkHost(report, name, ep);
     checkLinks(report, name, ep);
     checkAllowFrom(report, name, ep);
+    checkExtraHosts(report, name, ep);
   }
   checkNamespaces(report);
 }

@@ -26,7 +26,8 @@ export function checkPorts(report: Report): void {
       for (const r of parsed.requests) {
         if (r.hostPort === undefined) continue;
         const hostIp = r.hostIp ?? defaultIp;
-        fixed.push({ key: `${r.protocol}/${r.hostPort}`, segments, endpoint: name, hostIp, port: r.hostPort, protocol: r.protocol });
+        // Endpoints on different hosts publish on different machines: only one host's ports can clash.
+        fixed.push({ key: `${ep.host ?? ''} ${r.protocol}/${r.hostPort}`, segments, endpoint: name, hostIp, port: r.hostPort, protocol: r.protocol });
       }
     });
     ep.expose?.forEach((entry, i) => {

@@ -32,3 +32,6 @@ export {
 } from './netns.js';
 export { tcpServer, tcpConnect, type TcpServer } from './tcp.js';
 export { runCli, repoRoot, cliPath, type CliOptions } from './cli.js';
+export { startController, type Controller, type LogRecord, type Status } from './controller.js';
+export { joinUnderlay, type UnderlayHost } from './underlay.js';
+export { capture, type Capture } from './capture.js';

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { mustRun, run, sleep, type RunOptions, type RunResult } from './proc.js';
 
 const NETNS_DIR = '/run/netns';
+const ETC_NETNS = '/etc/netns';
 const TAG = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 /** Namespaces under /run/netns. */
@@ -23,7 +24,24 @@ export function listNamespaces(): string[] {
  * `name-outside`, `name.x`), but not `name1` or `namex`: `ws-t42-a` does not own `ws-t42-ab`.
  */
 export function namespacesUnder(name: string): string[] {
-  return listNamespaces().filter((n) => n === name || (n.startsWith(name) && !/[A-Za-z0-9]/.test(n[name.length]!)));
+  return listNamespaces().filter((n) => isUnder(n, name));
+}
+
+const isUnder = (n: string, name: string): boolean => n === name || (n.startsWith(name) && !/[A-Za-z0-9]/.test(n[name.length]!));
+
+/**
+ * What wirestate leaves outside the namespaces for `name` and those under it: /etc/netns/<ns>/
+ * (resolv.conf, hosts, environment) and its services' runtime directory /run/wirestate/netns-<name>.
+ */
+function removeFilesUnder(name: string): void {
+  let etc: string[] = [];
+  try {
+    etc = readdirSync(ETC_NETNS);
+  } catch {
+    // no /etc/netns at all
+  }
+  for (const n of etc.filter((n) => isUnder(n, name))) rmSync(join(ETC_NETNS, n), { recursive: true, force: true });
+  rmSync(`/run/wirestate/netns-${name}`, { recursive: true, force: true });
 }
 
 /**
@@ -82,20 +100,22 @@ export interface HostNs {
   writeSpec(files: Record<string, string>, sub?: string): string;
   /**
    * Ends processes in, and deletes, this namespace and every namespace named under it
-   * (`<name>-<endpoint>` made by wirestate, `<name>-outside`), then removes `dir`. Idempotent.
+   * (`<name>-<endpoint>` made by wirestate, `<name>-outside`) — the DNS service wirestate runs in
+   * it too — then removes their /etc/netns/ directories, /run/wirestate/netns-<name> and `dir`. Idempotent.
    */
   cleanup(): Promise<void>;
 }
 
 /**
- * Creates the namespace `ws-t<pid>-<tag>` with loopback up, to stand in for a host. Anything left
- * under that name by an earlier process with the same pid is deleted first. Call cleanup() in a
- * finally / afterAll, also when the test fails.
+ * Creates the namespace `ws-t<pid>-<tag>` with loopback up, to stand in for a host, and its
+ * /etc/netns/<name>/resolv.conf. Anything left under that name by an earlier process with the same
+ * pid is deleted first. Call cleanup() in a finally / afterAll, also when the test fails.
  */
 export async function makeHostNs(tag: string): Promise<HostNs> {
   if (!TAG.test(tag)) throw new Error(`makeHostNs: tag "${tag}" must match ${TAG}`);
   const name = `ws-t${process.pid}-${tag}`;
   await deleteNamespaces(namespacesUnder(name));
+  removeFilesUnder(name);
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   const stateDir = join(dir, 'state');
   mkdirSync(stateDir);
@@ -118,6 +138,7 @@ export async function makeHostNs(tag: string): Promise<HostNs> {
       try {
         await deleteNamespaces(namespacesUnder(name));
       } finally {
+        removeFilesUnder(name);
         rmSync(dir, { recursive: true, force: true });
       }
     },
@@ -125,6 +146,10 @@ export async function makeHostNs(tag: string): Promise<HostNs> {
   try {
     await mustRun('ip', ['netns', 'add', name]);
     await mustRun('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+    // The host's resolvers as wirestate reads them (what `ip netns exec` shows): one that is not
+    // there, so no DNS forwarding in a test ever reaches a real resolver unless a test points it at its own.
+    mkdirSync(join(ETC_NETNS, name), { recursive: true });
+    writeFileSync(join(ETC_NETNS, name, 'resolv.conf'), 'nameserver 127.0.0.1\n');
   } catch (err) {
     await host.cleanup().catch(() => {});
     throw err;
