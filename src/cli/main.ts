@@ -1,7 +1,7 @@
 // The wirestate command line: parses arguments and hands over to the pipeline; errors the user
 // can act on are printed as plain lines (never a stack trace), with exit status 1.
 import { Command, Option } from 'commander';
-import pc from 'picocolors';
+import { colour as pc } from './colour.js';
 import { MissingToolError } from '../kernel/run.js';
 import { ApplyError } from '../apply/index.js';
 import { UserError } from '../pipeline/pass.js';

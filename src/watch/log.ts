@@ -2,7 +2,7 @@
 // terminal — the same records as one readable line each, printed by the small formatter below
 // instead of a pino-pretty worker thread.
 import pino, { type Logger } from 'pino';
-import pc from 'picocolors';
+import { colour as pc } from '../cli/colour.js';
 
 export type { Logger };
 export type LogFormat = 'json' | 'text';

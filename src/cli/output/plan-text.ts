@@ -1,5 +1,5 @@
 // The plan for people: one line per change, firewall changes rule by rule, edited files line by line.
-import pc from 'picocolors';
+import { colour as pc } from '../colour.js';
 import type { Change, Plan } from '../../model/plan.js';
 import { HOST_NS } from '../../model/state.js';
 
