@@ -3,47 +3,17 @@
 // host has converged (all reconciling at once, as real hosts would), one host's no-op pass, and
 // the pass in which one host takes in an endpoint that another host added. Needs root; everything
 // lives in throwaway namespaces named wsbo-<pid>-…, removed afterwards (also on failure).
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exec, must, type Out } from './proc.js';
 
 const HOSTS = 8;
 const PER_HOST = 32;
 const PREFIX = `wsbo-${process.pid}`;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'bin', 'wirestate.js');
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(cmd: string, args: string[], input?: string, env: NodeJS.ProcessEnv = process.env): Promise<Out> {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', rej);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      res({ code: code ?? 1, stdout, stderr });
-    });
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function must(cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Out> {
-  const r = await exec(cmd, args, input, env);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().slice(0, 800)}`);
-  return r;
-}
 
 const host = (i: number) => `${PREFIX}-h${i}`;
 const address = (i: number) => `192.0.2.${10 + i}`;

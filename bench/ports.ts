@@ -2,43 +2,16 @@
 // 1000 ports across 100 endpoints, published at once and then one of them changed, beside the
 // floor of one iptables-restore carrying the same rules. wirestate's apply time is what its
 // firewall work costs (WIRESTATE_TIMINGS); the whole pass also observes 100 namespaces.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { exec, must } from './proc.js';
 
 const ENDPOINTS = 100;
 const PORTS_PER_ENDPOINT = 10;
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(root, 'bin', 'wirestate.js');
-
-interface Out {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function exec(cmd: string, args: string[], input?: string, env: NodeJS.ProcessEnv = process.env): Promise<Out> {
-  return new Promise((res, rej) => {
-    const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', rej);
-    child.on('close', (code) => res({ code: code ?? 1, stdout, stderr }));
-    // A tool that never reads stdin may exit before we finish writing it.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
-}
-
-async function must(cmd: string, args: string[], input?: string, env?: NodeJS.ProcessEnv): Promise<Out> {
-  const r = await exec(cmd, args, input, env);
-  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.trim()}`);
-  return r;
-}
 
 function spec(changedPort: boolean): string {
   const eps: string[] = [];
