@@ -84,6 +84,9 @@ async function main(): Promise<void> {
   } finally {
     const names = (await exec('ip', ['netns', 'list'])).stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n === host || n.startsWith(`${host}-`));
     await exec('ip', ['-force', '-batch', '-'], names.map((n) => `netns del ${n}\n`).join(''));
+    // What wirestate keeps outside the namespaces: their /etc/netns files, the host's DNS runtime directory.
+    for (const n of names) rmSync(`/etc/netns/${n}`, { recursive: true, force: true });
+    rmSync(`/run/wirestate/netns-${host}`, { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -144,6 +144,10 @@ async function deleteNamespaces(names: readonly string[]): Promise<void> {
 function cleanupAllSync(): void {
   const mine = namespaces().filter((n) => n.startsWith(PREFIX + '-'));
   if (mine.length) spawnSync('ip', ['-force', '-batch', '-'], { input: mine.map((n) => `netns del ${n}\n`).join(''), timeout: 120_000 });
+  // What wirestate keeps outside the namespaces, should a run end before its `down`: endpoint files, DNS runtime directories.
+  for (const [dir, prefix] of [['/etc/netns', `${PREFIX}-`], ['/run/wirestate', `netns-${PREFIX}-`]] as const) {
+    for (const d of existsSync(dir) ? readdirSync(dir) : []) if (d.startsWith(prefix)) rmSync(join(dir, d), { recursive: true, force: true });
+  }
   for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
 }
 const tmpDirs: string[] = [];

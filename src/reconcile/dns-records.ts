@@ -29,7 +29,8 @@ function upstreams(ep: Endpoint, host: ResolvConf, att: Attached[]): Upstream[] 
 /** Adds endpoint `e` (in namespace `netns`, attached as `att`, its DNS networks `named`) to `records`. */
 export function addEndpointRecords(records: DnsRecords, spec: Spec, e: string, netns: string, att: Attached[], named: Attached[], host: ResolvConf): void {
   for (const a of named) {
-    const net = (records.networks[a.network] ??= { names: {}, ptr: {} });
+    // Without a prototype: a name is any string, "__proto__" included.
+    const net = (records.networks[a.network] ??= { names: Object.create(null) as Record<string, string[]>, ptr: Object.create(null) as Record<string, string> });
     for (const name of dnsNames(spec, e, a.network)) (net.names[name] ??= []).push(a.address);
     net.ptr[a.address] = e;
   }

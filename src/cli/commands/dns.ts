@@ -24,7 +24,7 @@ Examples:
   wirestate dns                    # the real host, in the foreground
   wirestate dns --sandbox          # the sandbox host of \`reconcile --sandbox\`
 
-Exit status: 0 after a clean stop, 1 when it could not start (another one runs, no python3).`,
+Exit status: 0 after a clean stop, 1 when it could not start (another one serves this host).`,
     )
     .action(async (_o: unknown, cmd: Command) => {
       const o = cmd.optsWithGlobals<GlobalOptions>();
