@@ -7,7 +7,7 @@ import { setPriority } from 'node:os';
 import { NetnsSockets } from '../kernel/nssockets.js';
 import type { ServicePaths } from '../store/run-dir.js';
 import { isProcess } from '../kernel/service.js';
-import { takePidFile } from '../store/pid-file.js';
+import { takePidFile } from '../store/lock.js';
 import type { ControlRequest } from './control.js';
 import { DnsService } from './server.js';
 

@@ -22,12 +22,16 @@ export interface LockOptions {
   busy?: string;
 }
 
-export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true });
-  const file = join(dir, opts.file ?? 'lock');
+/**
+ * Writes this process's pid to `file`, taking it over from a holder that is gone; throws
+ * LockedError naming a live one. Whether a pid still holds it is the caller's to say: a killed
+ * service whose parent has gone stays a zombie until init reaps it, so `kill(pid, 0)` is not
+ * always enough (the DNS service checks /proc/<pid>/cmdline instead).
+ */
+export async function takePidFile(file: string, holds: (pid: number) => boolean, busy: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fh = await open(file, 'wx');
+      const fh = await open(file, 'wx', 0o600);
       await fh.writeFile(`${process.pid}\n`);
       await fh.close();
       return async () => {
@@ -36,11 +40,14 @@ export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-      if (pid && pid !== process.pid && processAlive(pid)) {
-        throw new LockedError(`another wirestate (pid ${pid}) ${opts.busy ?? 'is changing this host; wait for it or stop it'} (lock: ${file})`);
-      }
+      if (pid && pid !== process.pid && holds(pid)) throw new LockedError(`another wirestate (pid ${pid}) ${busy} (lock: ${file})`);
       await unlink(file).catch(() => undefined);
     }
   }
-  throw new LockedError(`could not take the lock ${file}`);
+  throw new LockedError(`could not take ${file}`);
+}
+
+export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true });
+  return takePidFile(join(dir, opts.file ?? 'lock'), processAlive, opts.busy ?? 'is changing this host; wait for it or stop it');
 }
