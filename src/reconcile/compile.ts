@@ -229,7 +229,8 @@ export function compile(spec: Spec, ctx: CompileContext): CompileResult {
 
   // Names are answered on overlay and macvlan networks too (a macvlan's "bridge" is its parent).
   const named = new Map<string, BridgeNetwork>([...bridges, ...overlays, ...[...macvlans].map(([k, m]): [string, BridgeNetwork] => [k, { ...m, bridge: m.parent, mtu: m.mtu ?? DEFAULT_MTU }])]);
-  warnings.push(...addNameService(desired, { spec, endpoints, bridges: named, addresses: allocations.addresses, hostNetns: ctx.hostNetns, resolvConf: ctx.facts.resolvConf }));
+  const remote = Object.fromEntries([...overlays.keys()].map((n) => [n, (membership.members[n] ?? []).filter((m) => !runsHere(spec.endpoints[m.endpoint], ctx.hostName))]));
+  warnings.push(...addNameService(desired, { spec, endpoints, bridges: named, addresses: allocations.addresses, hostNetns: ctx.hostNetns, resolvConf: ctx.facts.resolvConf, remote }));
 
   const fw = firewallBackend(spec);
   const fwNets = [...bridges.values()].map((b) => {

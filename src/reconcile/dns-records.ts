@@ -26,14 +26,17 @@ function upstreams(ep: Endpoint, host: ResolvConf, att: Attached[]): Upstream[] 
   return host.nameservers.slice(0, MAX_UPSTREAMS).map((address) => ({ address, from: 'host' }));
 }
 
+/** Answers endpoint `e`'s names on `network` with `address` (and `address` with `e`). */
+export function addNames(records: DnsRecords, spec: Spec, e: string, network: string, address: string): void {
+  // Without a prototype: a name is any string, "__proto__" included.
+  const net = (records.networks[network] ??= { names: Object.create(null) as Record<string, string[]>, ptr: Object.create(null) as Record<string, string> });
+  for (const name of dnsNames(spec, e, network)) (net.names[name] ??= []).push(address);
+  net.ptr[address] = e;
+}
+
 /** Adds endpoint `e` (in namespace `netns`, attached as `att`, its DNS networks `named`) to `records`. */
 export function addEndpointRecords(records: DnsRecords, spec: Spec, e: string, netns: string, att: Attached[], named: Attached[], host: ResolvConf): void {
-  for (const a of named) {
-    // Without a prototype: a name is any string, "__proto__" included.
-    const net = (records.networks[a.network] ??= { names: Object.create(null) as Record<string, string[]>, ptr: Object.create(null) as Record<string, string> });
-    for (const name of dnsNames(spec, e, a.network)) (net.names[name] ??= []).push(a.address);
-    net.ptr[a.address] = e;
-  }
+  for (const a of named) addNames(records, spec, e, a.network, a.address);
   if (named.length === 0) return;
   const ep = spec.endpoints[e];
   const view: ResolverView = { netns, networks: named.map((a) => a.network), upstreams: upstreams(ep, host, att), ndots: userNdots(ep) };

@@ -5,12 +5,13 @@ import type { HostState } from '../model/state.js';
 import { HOST_NS } from '../model/state.js';
 import type { Spec } from '../spec/types.js';
 import { servicePaths } from '../store/run-dir.js';
-import { addEndpointRecords, hasDns } from './dns-records.js';
+import { addEndpointRecords, addNames, hasDns } from './dns-records.js';
 import type { BridgeNetwork } from './drivers/bridge.js';
 import { type Attached, endpointFiles } from './files/endpoint-files.js';
 import { hasEtcDir } from './files/paths.js';
 import { parseResolvConf } from './files/resolv-conf.js';
 import { attachmentKey, endpointNetnsName } from './names.js';
+import type { OverlayMember } from './overlay-members.js';
 
 /** The service that answers at 127.0.0.11: `wirestate dns`. */
 export const DNS_SERVICE = 'dns';
@@ -25,6 +26,8 @@ export interface NameServiceInput {
   hostNetns: string | null;
   /** The host's resolv.conf (HostFacts.resolvConf). */
   resolvConf?: string;
+  /** Overlay network → its endpoints on other hosts, answered by name like local ones. */
+  remote?: Record<string, OverlayMember[]>;
 }
 
 function attachments(input: NameServiceInput, e: string): Attached[] {
@@ -57,6 +60,11 @@ export function addNameService(desired: HostState, input: NameServiceInput): str
       continue;
     }
     ns.files = endpointFiles({ spec: input.spec, endpoint: e, netns, attached, addresses: input.addresses, resolver: named.length > 0, host }, warnings);
+  }
+  // Only networks a local endpoint asks on: the others' names would never be looked up here.
+  for (const [network, members] of Object.entries(input.remote ?? {})) {
+    if (!records.networks[network]) continue;
+    for (const m of members) addNames(records, input.spec, m.endpoint, network, m.ipv4);
   }
   if (Object.keys(records.endpoints).length) {
     const content = renderRecords(records);

@@ -139,9 +139,35 @@ describe.skipIf(!kernel)('overlay networks across three hosts', () => {
     expect(await ping(ns('a', 'web'), await addrOf('c', 'db'))).toBe(false);
   });
 
-  // The embedded DNS answers for the endpoints its records list; those of other hosts are for it to
-  // take from overlayMembers() (src/reconcile/overlay-members.ts).
-  it.todo('lets endpoints on different hosts find each other by name');
+  it('lets endpoints on different hosts find each other by name, on the overlays they share only', async () => {
+    const api = await addrOf('b', 'api', 'eth1');
+    expect(await lookup(ns('a', 'web'), ['api'])).toEqual([api]);
+    expect(await lookup(ns('a', 'job'), ['db'])).toEqual([await addrOf('c', 'db')]);
+    expect(await lookup(ns('c', 'db'), ['job'])).toEqual([await addrOf('a', 'job')]);
+    // Reverse lookups name the endpoint and its network, as Docker's do.
+    expect(await lookup(ns('a', 'web'), ['-x', api])).toEqual(['api.front.']);
+    // web shares no network with db: its name stays unknown there.
+    expect(await lookup(ns('a', 'web'), ['db'])).toEqual([]);
+    expect(await ping(ns('a', 'web'), 'api', { tries: 3 })).toBe(true);
+  });
+
+  it('reports overlay entries deleted by hand as drift and puts them back', async () => {
+    const api = await addrOf('b', 'api', 'eth1');
+    const apiMac = (await mustRun('ip', ['-n', ns('b', 'api'), '-j', 'link', 'show', 'eth1'])).stdout.match(/"address":"([0-9a-f:]+)"/)?.[1] ?? '';
+    const entries = await fdb('a');
+    const vx = new RegExp(`^${apiMac} dev (wsvx[0-9a-f]+) dst 192\\.0\\.2\\.12`, 'm').exec(entries)?.[1] ?? '';
+    expect(vx, `${apiMac} in\n${entries}`).not.toBe('');
+    await mustRun('ip', ['netns', 'exec', hostNs('a').name, 'bridge', 'fdb', 'del', apiMac, 'dev', vx, 'dst', '192.0.2.12']);
+    await mustRun('ip', ['-n', hostNs('a').name, 'neigh', 'del', api, 'dev', vx]);
+    const d = await cli('a', 'drift', '-o', 'json');
+    expect(d.code).toBe(2);
+    const items = (JSON.parse(d.stdout) as { items: { kind: string; status: string }[] }).items.map((i) => `${i.status} ${i.kind}`).sort();
+    expect(items).toEqual(['missing fdb', 'missing neighbour']);
+    await reconcileAll(['a']);
+    expect(await fdb('a')).toContain(`${apiMac} dev ${vx} dst 192.0.2.12`);
+    expect(await ping(ns('a', 'web'), api, { tries: 3 })).toBe(true);
+    expect((await cli('a', 'drift')).code).toBe(0);
+  });
 
   it('lets a non-internal overlay out through the gateway bridge, and an internal one nowhere', async () => {
     expect((await mustRun('ip', ['-n', ns('a', 'web'), 'route', 'show', 'default'])).stdout).toMatch(/^default via \S+ dev eth1/);
@@ -180,6 +206,7 @@ describe.skipIf(!kernel)('overlay networks across three hosts', () => {
     expect(await kernelChanges('c')).toEqual([]);
     await reconcileAll(['b']);
     expect(await ping(ns('b', 'api'), web2, { tries: 3 })).toBe(true);
+    expect(await lookup(ns('b', 'api'), ['web2'])).toEqual([web2]);
     expect(await fdb('b')).toContain(`${mac} dev wsvx`);
 
     writeSpec(spec());
@@ -187,6 +214,7 @@ describe.skipIf(!kernel)('overlay networks across three hosts', () => {
     // The tunnel's own entry is gone (the bridge may still remember where it last saw the MAC, until that ages out).
     expect(await fdb('b')).not.toMatch(new RegExp(`${mac} dev wsvx\\w+ dst`));
     expect((await mustRun('ip', ['-n', hostNs('b').name, 'neigh', 'show', 'nud', 'permanent'])).stdout).not.toContain(web2);
+    expect(await lookup(ns('b', 'api'), ['web2'])).toEqual([]);
   });
 
   it('removes a host that leaves the spec from every other host, and refuses --host naming it', async () => {

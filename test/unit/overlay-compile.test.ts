@@ -1,6 +1,7 @@
 // compile for overlay networks on one host of three: what each host programs, and that the hosts
 // agree with each other without talking.
 import { describe, expect, it } from 'vitest';
+import { parseRecords } from '../../src/dns/records.js';
 import { HOST_NS, type HostState } from '../../src/model/state.js';
 import { keyDigest, saKey } from '../../src/net/esp.js';
 import { type CompileContext, compile } from '../../src/reconcile/compile.js';
@@ -125,6 +126,30 @@ describe('overlay networks: every host agrees', () => {
     expect(Object.keys(big.fdb ?? {}).length - Object.keys(small.fdb ?? {}).length).toBe(200);
     expect(Object.keys(big.neighbours ?? {}).length - Object.keys(small.neighbours ?? {}).length).toBe(200);
     expect(Object.keys(big.links)).toEqual(Object.keys(small.links));
+  });
+});
+
+describe('names across hosts', () => {
+  const recordsOn = (h: 'a' | 'b' | 'c', spec = overlaySpec()) => {
+    const host = hostOf(on(h, spec).desired);
+    const content = host.files?.[`/run/wirestate/netns-${h}/dns/records`];
+    return content === undefined ? undefined : parseRecords(content);
+  };
+
+  it("answers every host's endpoints of an overlay this host is on, with the address their own host gives them", () => {
+    const spec = overlaySpec({ endpoints: { api: { host: 'b', hostname: 'api-host', networks: { front: { aliases: ['gateway'] }, back: { ipv4: '10.41.0.9' } } } } } as Partial<Spec>);
+    const a = recordsOn('a', spec);
+    const onB = on('b', spec).allocations.addresses;
+    expect(a?.networks.front.names).toMatchObject({ 'api': [onB['api/front']], 'api-host': [onB['api/front']], 'gateway': [onB['api/front']] });
+    expect(a?.networks.front.ptr[onB['api/front']]).toBe('api');
+    expect(a?.networks.back.names.api).toEqual(['10.41.0.9']);
+    expect(a?.networks.back.names.db).toEqual([on('c', spec).allocations.addresses['db/back']]);
+  });
+
+  it('leaves out the overlays no local endpoint is on, and those with dns: false', () => {
+    expect(Object.keys(recordsOn('c')?.networks ?? {})).toEqual(['back']);
+    const quiet = overlaySpec({ networks: { front: { driver: 'overlay', subnet: '10.40.0.0/24', dns: false } } } as Partial<Spec>);
+    expect(recordsOn('a', quiet)?.networks.front).toBeUndefined();
   });
 });
 
