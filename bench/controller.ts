@@ -12,18 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-
-export interface BenchDeps {
-  /** Namespaces named `${prefix}-…` are cleaned up by the bench on any exit. */
-  prefix: string;
-  cli: string;
-  freshHost(name: string): Promise<void>;
-  under(name: string): string[];
-  deleteNamespaces(names: readonly string[]): Promise<void>;
-  exec(cmd: string, args: readonly string[], input?: string, opts?: { timeoutMs?: number; check?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
-  /** Temporary directories removed on any exit. */
-  tmpDirs: string[];
-}
+import type { BenchDeps } from './deps.js';
 
 export interface ControllerResult {
   n: number;

@@ -17,18 +17,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import type { BenchDeps } from './deps.js';
 
-export interface DnsBenchDeps {
-  /** Namespaces named `${prefix}-…` are cleaned up by the bench on any exit. */
-  prefix: string;
-  cli: string;
-  freshHost(name: string): Promise<void>;
-  under(name: string): string[];
-  deleteNamespaces(names: readonly string[]): Promise<void>;
-  exec(cmd: string, args: readonly string[], input?: string, opts?: { timeoutMs?: number; check?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
-  waitIdle(floorMs: number, maxMs?: number): Promise<boolean>;
-  tmpDirs: string[];
-}
+/** The shared dependencies, and a way to wait until the machine is quiet before measuring. */
+export type DnsBenchDeps = BenchDeps & { waitIdle(floorMs: number, maxMs?: number): Promise<boolean> };
 
 export interface Throughput {
   qps: number;
