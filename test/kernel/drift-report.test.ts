@@ -3,13 +3,15 @@
 // bridge made by hand with wirestate's mark (extra), a sysctl reset, a rule added to an owned
 // chain — in each format: text, JSON, markdown, and HTML opened in headless Chromium, its
 // rendered text read back and a screenshot taken. The networks have no embedded DNS, so the
-// report holds only what the damage did.
+// report holds only what the damage did. Then a host on an overlay (its peer host declared, not
+// run: the static entries towards it are all this host needs), the gateway bridge and a macvlan
+// network, drawn with the drift of its tunnel.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostVethName } from '../../src/reconcile/names.js';
+import { hostVethName, vxlanName } from '../../src/reconcile/names.js';
 import { CHROMIUM, pngSize, viewPage } from './helpers/chromium.js';
-import { type HostNs, inNs, makeHostNs, mustRun, requireRoot, runCli } from './helpers/index.js';
+import { type HostNs, inNs, joinUnderlay, makeHostNs, mustRun, requireRoot, runCli } from './helpers/index.js';
 
 const kernel = requireRoot();
 // scripts/setup.sh installs chromium; where kernel tests are required (CI), a missing browser fails rather than skips.
@@ -218,5 +220,103 @@ describe.skipIf(!kernel)('drift reports of a host broken by hand', () => {
       expect(r.code, r.stderr).toBe(0);
       expect((await drift()).code).toBe(0);
     });
+  });
+});
+
+describe.skipIf(!kernel)('the drift picture of a host on an overlay, the gateway bridge and a macvlan network', () => {
+  let underlay: HostNs | undefined;
+  let host: HostNs | undefined;
+  let dir: string;
+  const VX = vxlanName(6001);
+  const SPEC = `
+hosts:
+  a: { address: 192.0.2.11 }
+  b: { address: 192.0.2.12 }
+networks:
+  shared: { driver: overlay, subnet: 10.86.0.0/24, vni: 6001, dns: false }
+  lan: { driver: macvlan, subnet: 10.87.0.0/24, mode: private, dns: false }
+endpoints:
+  web: { host: a, networks: [lan, shared] }
+  api: { host: b, networks: [shared] }
+  db: { host: b, networks: [shared] }
+settings: { defaultBridge: { enabled: false } }
+`;
+  const cli = (cmd: string, ...args: string[]) => runCli([cmd, ...(cmd === 'reconcile' ? ['--once'] : []), '--netns', host!.name, '--host', 'a', '--state-dir', host!.stateDir, ...args, dir]);
+  /** The picture's networks, tunnels and remote hosts: class and the first line of the tooltip. */
+  const drawn = async () => {
+    const r = await cli('drift', '-o', 'html');
+    const groups = [...r.stdout.matchAll(/<g class="((?:network|vxlan|peer)[^"]*)"><title>([^<\n]*)/g)].map((m) => `${m[1]}: ${m[2]}`);
+    const texts = [...r.stdout.matchAll(/>([^<>]+)<\/text>/g)].map((m) => m[1]);
+    return { code: r.code, groups, texts };
+  };
+
+  beforeAll(async () => {
+    underlay = await makeHostNs('dru');
+    host = await makeHostNs('drov');
+    // The host's own address from hosts: must be on one of its links.
+    await joinUnderlay(underlay, [host]);
+    dir = host.writeSpec({ 'spec.yaml': SPEC });
+    const r = await cli('reconcile');
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    // down stops the DNS service the gateway bridge's endpoint gets; then the namespaces go.
+    if (host) await cli('down').catch(() => undefined);
+    await host?.cleanup();
+    await underlay?.cleanup();
+  });
+
+  const IN_SYNC = () => [
+    'network s-ok: macvlan network lan',
+    'network s-ok: overlay network shared',
+    `vxlan s-ok: VXLAN ${VX} of overlay network shared`,
+    'peer s-ok: tunnel to host b (192.0.2.12): 2 remote endpoints',
+    'network s-ok: gateway bridge ws_gwbridge',
+  ];
+
+  it('draws the overlay with its tunnel to host b, the gateway bridge and the macvlan network, all in sync', async () => {
+    const d = await drawn();
+    expect(d.code).toBe(0);
+    expect(d.groups).toEqual(IN_SYNC());
+    expect(d.texts).toEqual(expect.arrayContaining(['no parent (internal) · private mode', 'VNI 6001 · udp/4789', '→ b · 192.0.2.12 · 2 endpoints', 'way out for 1 endpoint']));
+  });
+
+  it('marks a forwarding entry deleted by hand on the tunnel’s peer, and the gateway bridge and macvlan changed', async () => {
+    const fdb = JSON.parse((await mustRun('ip', ['netns', 'exec', host!.name, 'bridge', '-j', 'fdb', 'show', 'dev', VX])).stdout) as { mac: string; dst?: string }[];
+    const entry = fdb.find((f) => f.dst === '192.0.2.12')!;
+    await mustRun('ip', ['netns', 'exec', host!.name, 'bridge', 'fdb', 'del', entry.mac, 'dev', VX, 'dst', '192.0.2.12', 'self']);
+    await mustRun('ip', ['-n', host!.name, 'link', 'set', 'ws_gwbridge', 'mtu', '1400']);
+    await mustRun('ip', ['-n', `${host!.name}-web`, 'link', 'set', 'eth0', 'down']);
+    const json = await cli('drift', '-o', 'json');
+    expect(json.code, json.stderr).toBe(2);
+    const items = (JSON.parse(json.stdout) as { items: { kind: string; name: string; namespace: string; status: string }[] }).items;
+    expect(items.map((i) => `${i.kind} ${i.name} ${i.namespace.replace(host!.name, 'HOST')} ${i.status}`).sort()).toEqual(
+      [`fdb ${entry.mac} dev ${VX} @host missing`, 'link ws_gwbridge @host changed', 'link eth0 HOST-web changed'].sort(),
+    );
+    const d = await drawn();
+    expect(d.code).toBe(2);
+    expect(d.groups).toEqual([
+      'network s-ok: macvlan network lan',
+      'network s-changed: overlay network shared',
+      `vxlan s-ok: VXLAN ${VX} of overlay network shared`,
+      'peer s-changed: tunnel to host b (192.0.2.12): 2 remote endpoints',
+      'network s-changed: gateway bridge ws_gwbridge',
+    ]);
+    expect(d.texts).toEqual(expect.arrayContaining(['→ b · 192.0.2.12 · 2 endpoints (changed)', 'eth0 10.87.0.2/24 (changed)']));
+  });
+
+  it('marks the tunnel and its peer missing when the VXLAN link is deleted, and reconcile puts everything back', async () => {
+    await mustRun('ip', ['-n', host!.name, 'link', 'del', VX]);
+    const d = await drawn();
+    expect(d.code).toBe(2);
+    expect(d.groups.slice(1, 4)).toEqual([
+      'network s-changed: overlay network shared',
+      `vxlan s-missing: VXLAN ${VX} of overlay network shared`,
+      'peer s-missing: tunnel to host b (192.0.2.12): 2 remote endpoints',
+    ]);
+    const r = await cli('reconcile');
+    expect(r.code, r.stderr).toBe(0);
+    const after = await drawn();
+    expect([after.code, after.groups]).toEqual([0, IN_SYNC()]);
   });
 });

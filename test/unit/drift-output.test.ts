@@ -4,8 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { driftHtml, topologySvg } from '../../src/cli/output/drift-html.js';
 import { driftMarkdown, driftTable, expectedFound } from '../../src/cli/output/drift-text.js';
 import { topology } from '../../src/cli/output/topology.js';
-import type { DriftItem } from '../../src/reconcile/drift.js';
+import { type DriftItem, driftReport } from '../../src/reconcile/drift.js';
+import { plan } from '../../src/reconcile/plan.js';
+import { HOST_NS, type HostState } from '../../src/model/state.js';
 import { desired, driftSpec, inSyncObserved, observed, report } from './fixtures/drift.js';
+import { multiDesired, multiObserved, multiReport, multiSpec } from './fixtures/drift-multihost.js';
 
 const at = new Date('2026-01-02T03:04:05Z');
 
@@ -92,8 +95,8 @@ describe('the topology of a drift report', () => {
   it('marks each network, endpoint, attachment and port with the drift that touches it', () => {
     const t = topology(desired, observed, report, driftSpec);
     expect(t.networks).toEqual([
-      { name: 'back', bridge: 'ws-back', subnet: '10.20.0.0/24', state: 'ok', drift: [] },
-      { name: 'front', bridge: 'ws-front', subnet: '10.10.0.0/24', state: 'changed', drift: ['link ws-front changed'] },
+      { name: 'back', driver: 'bridge', bridge: 'ws-back', subnet: '10.20.0.0/24', state: 'ok', drift: [] },
+      { name: 'front', driver: 'bridge', bridge: 'ws-front', subnet: '10.10.0.0/24', state: 'changed', drift: ['link ws-front changed'] },
     ]);
     expect(t.endpoints).toEqual([
       {
@@ -181,6 +184,148 @@ describe('the topology of a drift report', () => {
   it('says so when there is nothing to draw', () => {
     const empty = { namespaces: {} };
     expect(topologySvg(topology(empty, empty, { inSync: true, items: [] }))).toBe('<p class="empty">The spec declares no networks and no endpoints, and the kernel holds none of wirestate’s.</p>');
+  });
+});
+
+describe('the topology of a host on overlay and macvlan networks', () => {
+  const t = topology(multiDesired, multiObserved, multiReport, multiSpec, 'a');
+
+  it('shows each overlay with its VNI and the hosts it tunnels to, with the remote endpoints counted per host, and marks their drift', () => {
+    const [shared, vault] = t.networks.filter((n) => n.driver === 'overlay');
+    expect(shared).toEqual({
+      name: 'shared',
+      driver: 'overlay',
+      bridge: 'ws-shared',
+      subnet: '10.30.0.0/24',
+      state: 'changed',
+      drift: ['fdb 02:42:0a:1e:00:c8 dev wsvx001001 extra', 'fdb 02:42:0a:1e:00:43 dev wsvx001001 missing', 'neighbour 10.30.0.67 dev wsvx001001 missing'],
+      overlay: {
+        vxlan: { name: 'wsvx001001', vni: 4097, port: 4789, state: 'ok', drift: [] },
+        encrypted: false,
+        peers: [
+          // Not a host of the spec any more: named by its address.
+          { host: '192.0.2.14', address: '192.0.2.14', endpoints: 1, state: 'extra', drift: ['fdb 02:42:0a:1e:00:c8 dev wsvx001001 extra'] },
+          { host: 'b', address: '192.0.2.12', endpoints: 2, state: 'changed', drift: ['fdb 02:42:0a:1e:00:43 dev wsvx001001 missing', 'neighbour 10.30.0.67 dev wsvx001001 missing'] },
+          { host: 'c', address: '192.0.2.13', endpoints: 1, state: 'ok', drift: [] },
+        ],
+      },
+    });
+    // The VXLAN link is gone: the tunnel is missing, and so is every entry through it.
+    expect(vault).toEqual({
+      name: 'vault',
+      driver: 'overlay',
+      bridge: 'ws-vault',
+      subnet: '10.31.0.0/24',
+      state: 'changed',
+      drift: ['link wsvx001b58 missing', 'xfrm-state esp 0x00001002 192.0.2.13>192.0.2.11 changed', 'fdb 02:42:0a:1f:00:82 dev wsvx001b58 missing', 'neighbour 10.31.0.130 dev wsvx001b58 missing'],
+      overlay: {
+        vxlan: { name: 'wsvx001b58', vni: 7000, port: 4789, state: 'missing', drift: ['link wsvx001b58 missing'] },
+        encrypted: true,
+        peers: [
+          {
+            host: 'c',
+            address: '192.0.2.13',
+            endpoints: 1,
+            state: 'missing',
+            drift: ['xfrm-state esp 0x00001002 192.0.2.13>192.0.2.11 changed', 'fdb 02:42:0a:1f:00:82 dev wsvx001b58 missing', 'neighbour 10.31.0.130 dev wsvx001b58 missing'],
+          },
+        ],
+      },
+    });
+  });
+
+  it('shows the gateway bridge with the endpoints that go out through it, and macvlan networks with their parent and mode', () => {
+    expect(t.networks.filter((n) => n.driver !== 'overlay')).toEqual([
+      { name: 'iso', driver: 'macvlan', bridge: 'wsmv0badc0de', subnet: '10.32.0.0/24', state: 'ok', drift: [], macvlan: { parent: '', mode: 'private' } },
+      { name: 'lan', driver: 'macvlan', bridge: 'eth0.10', subnet: '192.168.10.0/24', state: 'changed', drift: ['link eth0.10 changed'], macvlan: { parent: 'eth0.10', mode: 'bridge' } },
+      { name: 'ws_gwbridge', driver: 'gwbridge', bridge: 'ws_gwbridge', subnet: '172.18.0.0/16', state: 'changed', drift: ['link ws_gwbridge changed'], users: ['web'] },
+    ]);
+    // Endpoints of other hosts are no endpoints of this one (db publishes a port there, not here).
+    expect(t.endpoints.map((e) => [e.name, e.attachments.map((a) => `${a.ifname} ${a.network} ${a.state}`), e.ports.map((p) => p.text)])).toEqual([
+      ['job', ['eth0 lan changed', 'eth1 vault ok'], []],
+      ['probe', ['eth0 iso ok'], []],
+      ['web', ['eth0 shared ok', 'eth1 ws_gwbridge ok'], ['8080:80']],
+    ]);
+    expect(t.endpoints.find((e) => e.name === 'job')!.attachments[0]!.drift).toEqual(['link eth0 changed']);
+    expect(t.host).toEqual({ state: 'ok', drift: [] });
+  });
+
+  it('marks nothing when the kernel matches', () => {
+    const inSync = topology(multiDesired, structuredClone(multiDesired), { inSync: true, items: [] }, multiSpec, 'a');
+    const states = inSync.networks.flatMap((n) => [n.state, ...(n.overlay ? [n.overlay.vxlan.state, ...n.overlay.peers.map((p) => p.state)] : [])]);
+    expect(states).toEqual(Array(10).fill('ok'));
+    expect(inSync.networks.find((n) => n.name === 'shared')!.overlay!.peers.map((p) => `${p.host} ${p.endpoints}`)).toEqual(['b 2', 'c 1']);
+  });
+
+  it('draws the tunnel and each remote host at the end of the overlay’s bar, and says what each network is', () => {
+    const svg = topologySvg(t);
+    const groups = [...svg.matchAll(/<g class="([^"]+)"><title>([^<]*)<\/title>/g)].map((m) => `${m[1]}: ${m[2]!.replace(/\n/g, ' | ')}`);
+    expect(groups.filter((g) => !g.startsWith('attachment') && !g.startsWith('endpoint'))).toEqual([
+      'host s-ok: host: firewall chains and sysctls',
+      'network s-ok: macvlan network iso',
+      'network s-changed: macvlan network lan | link eth0.10 changed',
+      'network s-changed: overlay network shared | fdb 02:42:0a:1e:00:c8 dev wsvx001001 extra | fdb 02:42:0a:1e:00:43 dev wsvx001001 missing | neighbour 10.30.0.67 dev wsvx001001 missing',
+      'vxlan s-ok: VXLAN wsvx001001 of overlay network shared',
+      'peer s-extra: tunnel to 192.0.2.14: 1 remote endpoint | fdb 02:42:0a:1e:00:c8 dev wsvx001001 extra',
+      'peer s-changed: tunnel to host b (192.0.2.12): 2 remote endpoints | fdb 02:42:0a:1e:00:43 dev wsvx001001 missing | neighbour 10.30.0.67 dev wsvx001001 missing',
+      'peer s-ok: tunnel to host c (192.0.2.13): 1 remote endpoint',
+      'network s-changed: overlay network vault | link wsvx001b58 missing | xfrm-state esp 0x00001002 192.0.2.13&gt;192.0.2.11 changed | fdb 02:42:0a:1f:00:82 dev wsvx001b58 missing | neighbour 10.31.0.130 dev wsvx001b58 missing',
+      'vxlan s-missing: VXLAN wsvx001b58 of overlay network vault | link wsvx001b58 missing',
+      'peer s-missing: tunnel to host c (192.0.2.13): 1 remote endpoint | xfrm-state esp 0x00001002 192.0.2.13&gt;192.0.2.11 changed | fdb 02:42:0a:1f:00:82 dev wsvx001b58 missing | neighbour 10.31.0.130 dev wsvx001b58 missing',
+      'network s-changed: gateway bridge ws_gwbridge | way out for web | link ws_gwbridge changed',
+    ]);
+    const texts = [...svg.matchAll(/>([^<>]+)<\/text>/g)].map((m) => m[1]);
+    expect(texts.slice(0, texts.indexOf('job'))).toEqual([
+      'host', 'firewall, sysctls',
+      'iso', 'macvlan · 10.32.0.0/24', 'no parent (internal) · private mode',
+      'lan', 'macvlan · 192.168.10.0/24', 'on eth0.10 · bridge mode', 'changed',
+      'shared', 'ws-shared · 10.30.0.0/24', 'VNI 4097 · udp/4789', 'changed',
+      'wsvx001001',
+      '→ 192.0.2.14 · 1 endpoint (extra)', '→ b · 192.0.2.12 · 2 endpoints (changed)', '→ c · 192.0.2.13 · 1 endpoint',
+      'vault', 'ws-vault · 10.31.0.0/24', 'VNI 7000 · udp/4789 · IPsec', 'changed',
+      'wsvx001b58', 'missing',
+      '→ c · 192.0.2.13 · 1 endpoint (missing)',
+      'ws_gwbridge', 'ws_gwbridge · 172.18.0.0/16', 'way out for 1 endpoint', 'changed',
+      'eth0 192.168.10.5/24 (changed)', 'eth1 10.31.0.2/24',
+    ]);
+    // Room on the right for the remote hosts, below for the gateway bridge's third line (its bar at 452).
+    expect(svg.slice(0, svg.indexOf('<g'))).toBe('<svg xmlns="http://www.w3.org/2000/svg" width="1208" height="499" viewBox="0 0 1208 499" role="img" aria-label="topology">');
+  });
+
+  it('stays one line per remote host, and short tooltips, with hundreds of endpoints', () => {
+    const n = 300;
+    const fdb: NonNullable<HostState['namespaces'][string]['fdb']> = {};
+    for (let i = 0; i < n; i++) {
+      const mac = `02:42:0a:28:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+      fdb[`${mac} dev wsvx001001`] = { dev: 'wsvx001001', mac, dst: `192.0.2.${12 + (i % 3)}` };
+    }
+    const users = Array.from({ length: 25 }, (_, i) => `e${String(i).padStart(2, '0')}`);
+    const host = multiDesired.namespaces[HOST_NS]!;
+    const big: HostState = {
+      namespaces: {
+        [HOST_NS]: { ...host, links: { 'ws-shared': host.links['ws-shared']!, wsvx001001: host.links.wsvx001001!, ws_gwbridge: host.links.ws_gwbridge! }, fdb, neighbours: {}, xfrmStates: {}, xfrmPolicies: {} },
+        ...Object.fromEntries(users.map((e) => [`h2-${e}`, { netns: `h2-${e}`, endpoint: e, owned: true, links: { eth1: { name: 'eth1', kind: 'veth', alias: `wirestate endpoint ${e} network ws_gwbridge`, up: true } }, addresses: {}, routes: {}, sysctls: {} }])),
+      },
+    } as HostState;
+    // The kernel lost every entry towards 192.0.2.14 (a host the spec does not name).
+    const seen = structuredClone(big);
+    for (const [k, f] of Object.entries(seen.namespaces[HOST_NS]!.fdb!)) if (f.dst === '192.0.2.14') delete seen.namespaces[HOST_NS]!.fdb![k];
+    const r = driftReport(plan(big, seen));
+    expect(r.items).toHaveLength(100);
+    const bt = topology(big, seen, r, multiSpec, 'a');
+    const shared = bt.networks.find((x) => x.name === 'shared')!;
+    expect(shared.overlay!.peers.map((p) => [p.host, p.endpoints, p.state, p.drift.length])).toEqual([
+      ['192.0.2.14', 100, 'missing', 100],
+      ['b', 100, 'ok', 0],
+      ['c', 100, 'ok', 0],
+    ]);
+    expect(bt.networks.find((x) => x.name === 'ws_gwbridge')!.users).toEqual(users);
+    const svg = topologySvg(bt);
+    expect(svg.match(/<g class="peer /g)).toHaveLength(3);
+    const tooltip = /<g class="peer s-missing"><title>([^<]*)<\/title>/.exec(svg)![1]!.split('\n');
+    expect(tooltip).toHaveLength(12);
+    expect([tooltip[0], tooltip[11]]).toEqual(['tunnel to 192.0.2.14: 100 remote endpoints', '… and 90 more, in the table below']);
+    expect(/<g class="network s-ok"><title>gateway bridge ws_gwbridge\nway out for ([^<\n]*)<\/title>/.exec(svg)![1]).toBe('e00, e01, e02, e03, e04, e05, e06, e07, e08, e09 and 15 more');
   });
 });
 

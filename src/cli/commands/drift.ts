@@ -31,7 +31,7 @@ Exit status: 0 in sync, 2 drift found, 1 error.`,
       if (format === 'json') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else if (format === 'markdown') process.stdout.write(driftMarkdown(report, t.hostNetns ?? basename(t.dir)));
       else if (format === 'html') {
-        const topo = topology(p.compiled.desired, p.observed.state, report, p.spec);
+        const topo = topology(p.compiled.desired, p.observed.state, report, p.spec, t.hostName);
         process.stdout.write(driftHtml({ report, topology: topo, host: t.hostNetns ?? 'this host', dir: t.dir, generatedAt: new Date() }));
       } else process.stdout.write(`${driftTable(report)}\n`);
       process.exitCode = report.inSync ? 0 : 2;

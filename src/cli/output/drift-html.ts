@@ -3,7 +3,7 @@
 // the drifted objects one per row, and the JSON Patch underneath.
 import type { DriftReport } from '../../reconcile/drift.js';
 import { expectedFound, where } from './drift-text.js';
-import type { TopoEndpoint, TopoState, Topology } from './topology.js';
+import type { TopoDriver, TopoEndpoint, TopoNetwork, TopoOverlay, TopoState, Topology } from './topology.js';
 
 export interface HtmlReport {
   report: DriftReport;
@@ -25,31 +25,84 @@ const STATE_TEXT: Record<TopoState, string> = {
 };
 
 // Geometry of the picture: endpoints in columns at the top, networks as horizontal bars below,
-// one vertical wire per attachment from an endpoint down to its network's bar.
+// one vertical wire per attachment from an endpoint down to its network's bar. An overlay's bar
+// ends in its VXLAN link, tunnelled to one box per remote host (its row grows with their number).
 const LEFT = 220;
 const TOP = 16;
 const COL = 200;
 const BOX_W = 180;
 const ROW = 72;
+const TUNNEL_W = 88;
+/** From the end of the bars to the remote hosts' boxes: the VXLAN box, then the tunnels. */
+const PEER_GAP = 130;
+const PEER_W = 250;
+const PEER_ROW = 22;
+/** Drift lines a tooltip lists before it refers to the table: an overlay can have two per remote endpoint. */
+const TOOLTIP_DRIFT = 10;
 const boxHeight = (e: TopoEndpoint): number => 50 + 16 * e.ports.length;
+const rowHeight = (n: TopoNetwork): number => Math.max(ROW, 28 + PEER_ROW * (n.overlay?.peers.length ?? 0));
+/** How far below its bar a network's row reaches: its label lines, its remote hosts' boxes. */
+const rowBottom = (n: TopoNetwork): number => Math.max(40, 32 + 15 * (networkLines(n).length - 1), PEER_ROW * (n.overlay?.peers.length ?? 0) - 4);
+
+const NETWORK_TITLE: Record<TopoDriver, string> = { bridge: 'network', gwbridge: 'gateway bridge', overlay: 'overlay network', macvlan: 'macvlan network' };
 
 function tag(state: TopoState, x: number, y: number): string {
   return state === 'ok' ? '' : `<text class="tag" x="${x}" y="${y}" text-anchor="end">${state}</text>`;
 }
 
-/** `<title>` is the tooltip: what drifted in this element. */
-function title(name: string, drift: string[]): string {
-  return `<title>${esc([name, ...drift].join('\n'))}</title>`;
+/** `<title>` is the tooltip: the element, what to know about it, and what drifted in it. */
+function title(name: string, drift: string[], notes: string[] = []): string {
+  const shown = drift.length > TOOLTIP_DRIFT ? [...drift.slice(0, TOOLTIP_DRIFT), `… and ${drift.length - TOOLTIP_DRIFT} more, in the table below`] : drift;
+  return `<title>${esc([name, ...notes, ...shown].join('\n'))}</title>`;
+}
+
+/** "a, b, c and 7 more": names in a tooltip line that stays short. */
+const some = (names: string[], max = 10): string => (names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', '));
+
+/** The lines under a network's name. */
+function networkLines(n: TopoNetwork): string[] {
+  if (n.macvlan) return [['macvlan', n.subnet].filter(Boolean).join(' · '), `${n.macvlan.parent ? `on ${n.macvlan.parent}` : 'no parent (internal)'} · ${n.macvlan.mode} mode`];
+  const lines = [[n.bridge, n.subnet].filter(Boolean).join(' · ')];
+  const v = n.overlay?.vxlan;
+  if (v) lines.push([v.vni === undefined ? 'VXLAN' : `VNI ${v.vni} · udp/${v.port}`, n.overlay!.encrypted ? 'IPsec' : ''].filter(Boolean).join(' · '));
+  if (n.users) lines.push(`way out for ${plural(n.users.length, 'endpoint')}`);
+  return lines;
+}
+
+/** An overlay's VXLAN link at the end of its bar (`y`), and a tunnel from it to each remote host. */
+function tunnelSvg(network: string, o: TopoOverlay, y: number, barEnd: number): string[] {
+  const v = o.vxlan;
+  const bx = barEnd + 8;
+  const px = barEnd + PEER_GAP;
+  return [
+    `<g class="vxlan s-${v.state}">${title(`VXLAN ${v.name} of overlay network ${network}`, v.drift)}<rect x="${bx}" y="${y - 6}" width="${TUNNEL_W}" height="22" rx="4"/>` +
+      `<text class="small" x="${bx + 8}" y="${y + 9}">${esc(v.name)}</text>${tag(v.state, bx + TUNNEL_W, y + 30)}</g>`,
+    ...o.peers.map((p, i) => {
+      const py = y - 8 + i * PEER_ROW;
+      const who = p.host === p.address ? p.address : `${p.host} · ${p.address}`;
+      return (
+        `<g class="peer s-${p.state}">${title(`tunnel to ${p.host === p.address ? p.address : `host ${p.host} (${p.address})`}: ${plural(p.endpoints, 'remote endpoint')}`, p.drift)}` +
+        `<line x1="${bx + TUNNEL_W}" y1="${y + 5}" x2="${px}" y2="${py + 9}"/><rect x="${px}" y="${py}" width="${PEER_W}" height="18" rx="4"/>` +
+        `<text class="small" x="${px + 8}" y="${py + 13}">→ ${esc(`${who} · ${plural(p.endpoints, 'endpoint')}`)}${p.state === 'ok' ? '' : ` (${p.state})`}</text></g>`
+      );
+    }),
+  ];
 }
 
 export function topologySvg(t: Topology): string {
   if (t.networks.length === 0 && t.endpoints.length === 0) return '<p class="empty">The spec declares no networks and no endpoints, and the kernel holds none of wirestate’s.</p>';
   const boxesBottom = TOP + Math.max(46, ...t.endpoints.map(boxHeight));
   const netTop = boxesBottom + 60;
-  const barY = new Map(t.networks.map((n, i) => [n.name, netTop + i * ROW]));
-  // The right margin leaves room for the label of the last column's wire.
-  const width = LEFT + Math.max(1, t.endpoints.length) * COL + 80;
-  const height = netTop + Math.max(0, t.networks.length - 1) * ROW + 40;
+  const barY = new Map<string, number>();
+  let next = netTop;
+  for (const n of t.networks) {
+    barY.set(n.name, next);
+    next += rowHeight(n);
+  }
+  // The bars end under the last column, leaving room for the label of its wire.
+  const barEnd = LEFT + Math.max(1, t.endpoints.length) * COL - 8;
+  const width = t.networks.some((n) => n.overlay) ? barEnd + PEER_GAP + PEER_W + 16 : barEnd + 88;
+  const height = Math.max(netTop + 40, ...t.networks.map((n) => barY.get(n.name)! + rowBottom(n)));
   const parts: string[] = [];
 
   parts.push(
@@ -58,10 +111,13 @@ export function topologySvg(t: Topology): string {
   );
   for (const n of t.networks) {
     const y = barY.get(n.name)!;
+    const notes = n.users ? [`way out for ${some(n.users) || 'no endpoint'}`] : [];
+    const lines = networkLines(n).map((l, i) => `<text class="small" x="8" y="${y + 26 + 15 * i}">${esc(l)}</text>`);
     parts.push(
-      `<g class="network s-${n.state}">${title(`network ${n.name}`, n.drift)}<rect class="bar" x="${LEFT - 12}" y="${y}" width="${width - LEFT - 76}" height="10" rx="5"/>` +
-        `<text class="name" x="8" y="${y + 9}">${esc(n.name)}</text><text class="small" x="8" y="${y + 26}">${esc([n.bridge, n.subnet].filter(Boolean).join(' · '))}</text>${tag(n.state, LEFT - 24, y + 9)}</g>`,
+      `<g class="network s-${n.state}">${title(`${NETWORK_TITLE[n.driver]} ${n.name}`, n.drift, notes)}<rect class="bar" x="${LEFT - 12}" y="${y}" width="${barEnd - LEFT + 12}" height="10" rx="5"/>` +
+        `<text class="name" x="8" y="${y + 9}">${esc(n.name)}</text>${lines.join('')}${tag(n.state, LEFT - 24, y + 9)}</g>`,
     );
+    if (n.overlay) parts.push(...tunnelSvg(n.name, n.overlay, y, barEnd));
   }
   t.endpoints.forEach((e, j) => {
     const x = LEFT + j * COL;
