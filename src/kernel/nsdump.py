@@ -4,10 +4,12 @@
 # (seconds at 1000 namespaces); here each namespace costs one setns and three rtnetlink dumps.
 # Read only: it opens namespaces and sends dump requests, nothing else. Stdlib only, Python >= 3.9.
 #
-# Input: namespace names (under /run/netns) or paths, one per line on stdin, or as arguments.
+# Input: namespace names (under /run/netns) or paths, one per line on stdin, or as arguments;
+# `--host NS` first names the host namespace (default: the one this process starts in).
 # Output, one line per namespace in input order, with the fields of `ip -j -d` that
-# src/observe/parse-ip.ts reads, spelled and formatted as ip prints them:
-#   {"ns": NS, "links": [...], "addrs": [...], "routes": [...]}
+# src/observe/parse-ip.ts reads, spelled and formatted as ip prints them, and the id the
+# namespace gives the host (what link_netnsid says of a link whose lower link is the host's):
+#   {"ns": NS, "links": [...], "addrs": [...], "routes": [...], "host_nsid": N (when it has one)}
 #   {"ns": NS, "error": "missing" | message}
 import ctypes
 import json
@@ -19,12 +21,12 @@ import sys
 CLONE_NEWNET = 0x40000000
 
 # Netlink and rtnetlink, from <linux/netlink.h>, <linux/rtnetlink.h>, <linux/if_link.h>, <linux/if_addr.h>.
-RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE = 18, 22, 26
+RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE, RTM_NEWNSID, RTM_GETNSID = 18, 22, 26, 88, 90
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_REQUEST, NLM_F_DUMP, NLM_F_DUMP_INTR = 0x1, 0x300, 0x10
 NLA_TYPE_MASK = 0x3FFF  # drops NLA_F_NESTED / NLA_F_NET_BYTEORDER
-IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_MASTER, IFLA_OPERSTATE = 1, 3, 4, 10, 16
-IFLA_LINKINFO, IFLA_IFALIAS, IFLA_AF_SPEC, IFLA_EXT_MASK = 18, 20, 26, 29
+IFLA_ADDRESS, IFLA_IFNAME, IFLA_MTU, IFLA_LINK, IFLA_MASTER, IFLA_OPERSTATE = 1, 3, 4, 5, 10, 16
+IFLA_LINKINFO, IFLA_IFALIAS, IFLA_AF_SPEC, IFLA_EXT_MASK, IFLA_LINK_NETNSID = 18, 20, 26, 29, 37
 IFLA_INFO_KIND, IFLA_INFO_DATA, IFLA_INFO_SLAVE_KIND, IFLA_INFO_SLAVE_DATA = 1, 2, 4, 5
 IFLA_MACVLAN_MODE = 1
 MACVLAN_MODES = {1: "private", 2: "vepa", 4: "bridge", 8: "passthru", 16: "source"}  # ip's names
@@ -36,6 +38,7 @@ IFA_ADDRESS, IFA_LOCAL = 1, 2
 RTA_DST, RTA_OIF, RTA_GATEWAY, RTA_TABLE = 1, 4, 5, 15
 RT_TABLE_MAIN = 254
 RTM_F_CLONED = 0x200
+NETNSA_NSID, NETNSA_FD = 1, 3
 IFF_RUNNING = 0x40
 MSG_TRUNC = int(socket.MSG_TRUNC)  # a plain int: the enum's & is slow on the hot path
 
@@ -43,6 +46,7 @@ NLMSGHDR = struct.Struct("=IHHII")  # len, type, flags, seq, pid
 NLATTR = struct.Struct("=HH")  # len, type
 IFINFOMSG = struct.Struct("=BxHiII")  # family, type, index, flags, change
 IFADDRMSG = struct.Struct("=BBBBi")  # family, prefixlen, flags, scope, index
+RTGENMSG = struct.Struct("=Bxxx")  # family, padded to the 4-byte alignment attributes start at
 RTMSG = struct.Struct("=BBBBBBBBI")  # family, dst_len, src_len, tos, table, protocol, scope, type, flags
 U32 = struct.Struct("=I")
 I32 = struct.Struct("=i")
@@ -115,13 +119,16 @@ class Rtnl:
     def close(self):
         self.sock.close()
 
-    def dump(self, msg_type, request, parse):
-        """Sends one dump request; returns ([parse(start, end) of each answer not None], interrupted)."""
+    def _send(self, msg_type, flags, request):
         self.seq += 1
-        hdr = NLMSGHDR.pack(NLMSGHDR.size + len(request), msg_type, NLM_F_REQUEST | NLM_F_DUMP, self.seq, 0)
-        self.sock.send(hdr + request)
-        items, interrupted = [], False
-        while True:  # a dump spans many datagrams, each holding many messages, until NLMSG_DONE
+        self.sock.send(NLMSGHDR.pack(NLMSGHDR.size + len(request), msg_type, NLM_F_REQUEST | flags, self.seq, 0) + request)
+
+    def _replies(self):
+        """(type, flags, body start, end) of each answer to the last request, NLMSG_DONE included.
+
+        An error ends the answers. Each message is in BUF only until the next one is asked for.
+        """
+        while True:  # an answer spans many datagrams, each holding many messages
             size, _, flags, _ = self.sock.recvmsg_into([BUF])
             if flags & MSG_TRUNC:
                 raise OSError("netlink datagram larger than the receive buffer")
@@ -134,19 +141,33 @@ class Rtnl:
                 off += (length + 3) & ~3
                 if seq != self.seq:
                     continue
-                # The kernel marks a dump that raced a change: it may be inconsistent.
-                interrupted = interrupted or bool(mflags & NLM_F_DUMP_INTR)
                 if kind in (NLMSG_DONE, NLMSG_ERROR):
-                    # Both carry an errno (negated); an error ends the dump, 0 in ERROR is an ack.
+                    # Both carry an errno (negated); 0 in ERROR is an ack.
                     code = -I32.unpack_from(BUF, body)[0] if end - body >= 4 else 0
                     if code:
                         raise OSError(code, os.strerror(code))
-                    if kind == NLMSG_DONE:
-                        return items, interrupted
-                    continue
-                item = parse(body, end)
-                if item is not None:
-                    items.append(item)
+                    if kind == NLMSG_ERROR:
+                        continue
+                yield kind, mflags, body, end
+
+    def dump(self, msg_type, request, parse):
+        """Sends one dump request; returns ([parse(start, end) of each answer not None], interrupted)."""
+        self._send(msg_type, NLM_F_DUMP, request)
+        items, interrupted = [], False
+        for kind, flags, body, end in self._replies():
+            # The kernel marks a dump that raced a change: it may be inconsistent.
+            interrupted = interrupted or bool(flags & NLM_F_DUMP_INTR)
+            if kind == NLMSG_DONE:
+                return items, interrupted
+            item = parse(body, end)
+            if item is not None:
+                items.append(item)
+
+    def get(self, msg_type, request, parse):
+        """Sends one request that is answered by one message; returns parse(start, end) of it."""
+        self._send(msg_type, 0, request)
+        _, _, body, end = next(self._replies())
+        return parse(body, end)
 
 
 def parse_linkinfo(info):
@@ -185,6 +206,16 @@ def parse_link(body, end):
         link["address"] = hw_address(a[IFLA_ADDRESS])
     if IFLA_MASTER in a:
         link["master"] = u32(a[IFLA_MASTER])  # an ifindex until the whole dump is in: see dump_namespace
+    if IFLA_LINK in a:  # the lower link: a macvlan's parent, a veth's peer
+        iflink = u32(a[IFLA_LINK])
+        if not iflink:
+            link["link"] = None
+        elif IFLA_LINK_NETNSID in a:  # in another namespace, where names here mean nothing
+            link["link_index"] = iflink
+        else:
+            link["link"] = iflink  # an ifindex, as master
+    if IFLA_LINK_NETNSID in a:
+        link["link_netnsid"] = I32.unpack_from(BUF, a[IFLA_LINK_NETNSID][0])[0]
     if IFLA_LINKINFO in a:
         link["linkinfo"] = parse_linkinfo(attrs(*a[IFLA_LINKINFO]))
     inet6 = attrs(*a[IFLA_AF_SPEC]).get(socket.AF_INET6) if IFLA_AF_SPEC in a else None
@@ -226,7 +257,14 @@ def parse_route(body, end):
     return route
 
 
-def dump_namespace():
+def parse_nsid(body, end):
+    """The id of an RTM_NEWNSID answer; None for NETNSA_NSID_NOT_ASSIGNED (-1)."""
+    nsid = attrs(body + RTGENMSG.size, end).get(NETNSA_NSID)
+    value = I32.unpack_from(BUF, nsid[0])[0] if nsid else -1
+    return value if value >= 0 else None
+
+
+def dump_namespace(host_fd):
     """Dumps the namespace this process is in; returns (result, interrupted)."""
     rtnl = Rtnl()
     try:
@@ -234,23 +272,32 @@ def dump_namespace():
         links, i1 = rtnl.dump(RTM_GETLINK, IFINFOMSG.pack(socket.AF_UNSPEC, 0, 0, 0, 0) + ext_mask, parse_link)
         addrs, i2 = rtnl.dump(RTM_GETADDR, IFADDRMSG.pack(socket.AF_INET, 0, 0, 0, 0), parse_addr)
         routes, i3 = rtnl.dump(RTM_GETROUTE, RTMSG.pack(socket.AF_INET, 0, 0, 0, 0, 0, 0, 0, 0), parse_route)
+        # After the link dump: reporting a link on the host's gives the host an id here if it had none.
+        host_nsid = rtnl.get(RTM_GETNSID, RTGENMSG.pack(socket.AF_UNSPEC) + NLATTR.pack(8, NETNSA_FD) + U32.pack(host_fd), parse_nsid)
     finally:
         rtnl.close()
     # Like ip: indexes become names, "if<N>" for one not in the dump.
     name = {link["ifindex"]: link["ifname"] for link in links}
-    for obj, key in [(link, "master") for link in links] + [(route, "dev") for route in routes]:
-        if key in obj:
+    for obj, key in [(link, "master") for link in links] + [(link, "link") for link in links] + [(route, "dev") for route in routes]:
+        if obj.get(key) is not None:
             obj[key] = name.get(obj[key], f"if{obj[key]}")
     # `ip addr show` groups the addresses under their links, every link listed.
     by_link = {index: [] for index in name}
     for index, info in addrs:
         by_link.get(index, []).append(info)
     addr_json = [{"ifindex": i, "ifname": n, "addr_info": by_link[i]} for i, n in name.items()]
-    return {"links": links, "addrs": addr_json, "routes": routes}, i1 or i2 or i3
+    result = {"links": links, "addrs": addr_json, "routes": routes}
+    if host_nsid is not None:
+        result["host_nsid"] = host_nsid
+    return result, i1 or i2 or i3
 
 
-def read(ns):
-    path = ns if "/" in ns else f"/run/netns/{ns}"
+def netns_path(ns):
+    return ns if "/" in ns else f"/run/netns/{ns}"
+
+
+def read(ns, host_fd):
+    path = netns_path(ns)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
@@ -260,10 +307,10 @@ def read(ns):
     try:
         setns(fd)
         # A socket belongs to the namespace it was made in, so each namespace gets its own.
-        result, interrupted = dump_namespace()
+        result, interrupted = dump_namespace(host_fd)
         if interrupted:
             # Retry once, as the ip path does; a second race is kept, as ip would keep it.
-            result, _ = dump_namespace()
+            result, _ = dump_namespace(host_fd)
         return {"ns": ns, **result}
     except OSError as e:
         return {"ns": ns, "error": e.strerror or str(e)}
@@ -272,11 +319,16 @@ def read(ns):
 
 
 def main():
-    names = sys.argv[1:] or [line.rstrip("\n") for line in sys.stdin]
+    args = sys.argv[1:]
+    host = "/proc/self/ns/net"  # opened before any setns: the namespace this process starts in
+    if args[:1] == ["--host"] and len(args) >= 2:
+        host, args = netns_path(args[1]), args[2:]
+    host_fd = os.open(host, os.O_RDONLY | os.O_CLOEXEC)
+    names = args or [line.rstrip("\n") for line in sys.stdin]
     out = sys.stdout
     for ns in names:
         if ns:
-            out.write(json.dumps(read(ns), separators=(",", ":")) + "\n")
+            out.write(json.dumps(read(ns, host_fd), separators=(",", ":")) + "\n")
     out.flush()
 
 

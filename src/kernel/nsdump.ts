@@ -21,6 +21,8 @@ export interface NetnsDump {
   links: unknown[];
   addrs: unknown[];
   routes: unknown[];
+  /** The id this namespace gives the host namespace: a link's link_netnsid when its lower link is the host's. */
+  hostNsid?: number;
 }
 
 /** "missing" when the namespace does not exist. */
@@ -31,19 +33,23 @@ export function parseNsdump(stdout: string): Map<string, NetnsDumpResult> {
   const out = new Map<string, NetnsDumpResult>();
   for (const line of stdout.split('\n')) {
     if (line.trim() === '') continue;
-    const { ns, ...rest } = JSON.parse(line) as { ns: string } & Partial<NetnsDump> & { error?: string };
+    const { ns, ...rest } = JSON.parse(line) as { ns: string; host_nsid?: unknown } & Partial<NetnsDump> & { error?: string };
     if (typeof rest.error === 'string') out.set(ns, { error: rest.error });
-    else if (Array.isArray(rest.links) && Array.isArray(rest.addrs) && Array.isArray(rest.routes)) out.set(ns, { links: rest.links, addrs: rest.addrs, routes: rest.routes });
-    else throw new Error(`nsdump.py printed an unexpected line: ${line.slice(0, 200)}`);
+    else if (Array.isArray(rest.links) && Array.isArray(rest.addrs) && Array.isArray(rest.routes)) {
+      out.set(ns, { links: rest.links, addrs: rest.addrs, routes: rest.routes, ...(typeof rest.host_nsid === 'number' ? { hostNsid: rest.host_nsid } : {}) });
+    } else throw new Error(`nsdump.py printed an unexpected line: ${line.slice(0, 200)}`);
   }
   return out;
 }
 
-/** Dumps every namespace (names under /run/netns or paths) in one python3 process; throws MissingToolError without python3. */
-export async function dumpNamespaces(namespaces: readonly string[]): Promise<Map<string, NetnsDumpResult>> {
+/**
+ * Dumps every namespace (names under /run/netns or paths) in one python3 process; throws
+ * MissingToolError without python3. `host`: the host namespace (null: this process's).
+ */
+export async function dumpNamespaces(namespaces: readonly string[], host: string | null = null): Promise<Map<string, NetnsDumpResult>> {
   if (namespaces.length === 0) return new Map();
   // -I: no PYTHON* variables, user site or cwd on sys.path (we run as root); -S: no site, faster start.
-  const res = await run(PYTHON, ['-I', '-S', SCRIPT], { input: namespaces.map((n) => `${n}\n`).join('') });
+  const res = await run(PYTHON, ['-I', '-S', SCRIPT, ...(host !== null ? ['--host', host] : [])], { input: namespaces.map((n) => `${n}\n`).join('') });
   if (res.code !== 0) throw new Error(`${PYTHON} ${SCRIPT} failed: ${res.stderr.trim() || `exit status ${res.code}`}`);
   const dumps = parseNsdump(res.stdout);
   const lost = namespaces.filter((n) => !dumps.has(n));

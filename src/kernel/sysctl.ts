@@ -2,7 +2,8 @@
 // so one small process per namespace does all of that namespace's keys.
 import { run } from './run.js';
 
-const sysctlPath = (key: string): string => `/proc/sys/${key.replaceAll('.', '/')}`;
+/** sysctl(8)'s mapping: the key's '.' are the path's '/', and a '/' in a key is a '.' in a name (eth0/10 → eth0.10). */
+const sysctlPath = (key: string): string => `/proc/sys/${key.replace(/[./]/g, (c) => (c === '.' ? '/' : '.'))}`;
 
 /** Pure: `grep -H '' FILE…` output → key → value. Files that could not be read are simply absent. */
 export function parseSysctlDump(stdout: string, keys: readonly string[]): Record<string, string> {

@@ -21,7 +21,7 @@ export interface NamespaceState {
   addresses: Record<string, Address>;
   /** Keyed by `routeKey()`. */
   routes: Record<string, Route>;
-  /** Ensured, never reverted: `net.ipv4.ip_forward` → "1". */
+  /** Ensured, never reverted: `net.ipv4.ip_forward` → "1". Keys as sysctl(8) writes them: see `ipv4ConfKey()`. */
   sysctls: Record<string, string>;
   /** Absent when the firewall is not managed (`settings.iptables: false`, endpoint namespaces). */
   firewall?: Firewall;
@@ -87,8 +87,8 @@ export interface Link {
   /** vlan only: the 802.1Q id. */
   vlan?: { id: number };
   /**
-   * macvlan and vlan: the host link it is stacked on. Compared only when the kernel shows it: a
-   * macvlan moved into an endpoint namespace no longer names a parent it can see.
+   * macvlan and vlan: the host link it is stacked on, fixed at creation. An endpoint's macvlan sees
+   * it in another namespace: observe names it from the host's links (parse-ip endpointParent).
    */
   parent?: string;
 }
@@ -169,6 +169,12 @@ export const neighbourKey = (n: Neighbour): string => `${n.ip} dev ${n.dev}`;
 export const fdbKey = (f: FdbEntry): string => `${f.mac} dev ${f.dev}`;
 export const xfrmStateKey = (x: XfrmState): string => `esp 0x${x.spi.toString(16).padStart(8, '0')} ${x.src}>${x.dst}`;
 export const xfrmPolicyKey = (p: XfrmPolicy): string => `out ${p.src}>${p.dst} udp/${p.dport} mark 0x${p.mark.toString(16)}`;
+
+/**
+ * The sysctl key of one interface's IPv4 setting. '.' separates a key's parts, so a '.' in the
+ * interface's name is written '/', as sysctl(8) does: eth0.10 → `net.ipv4.conf.eth0/10.rp_filter`.
+ */
+export const ipv4ConfKey = (ifname: string, setting: string): string => `net.ipv4.conf.${ifname.replaceAll('.', '/')}.${setting}`;
 
 export function emptyNamespace(netns: string | null, owned: boolean, endpoint?: string): NamespaceState {
   return { netns, ...(endpoint ? { endpoint } : {}), owned, links: {}, addresses: {}, routes: {}, sysctls: {} };

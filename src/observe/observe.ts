@@ -11,13 +11,16 @@ import { addNaming, observeNaming } from './naming.js';
 import {
   addressFacts,
   endpointFromLinks,
+  endpointParent,
   hasOwnerMark,
+  linkNames,
   ownedNetnsEndpoint,
   parseNamespace,
   splitBatchJson,
   type IpAddrJson,
   type IpLinkJson,
   type IpRouteJson,
+  type ParentOf,
   type ParsedNamespace,
 } from './parse-ip.js';
 import { parseIptablesSave } from './parse-iptables.js';
@@ -55,23 +58,23 @@ export async function dumpWithIp(netns: string | null): Promise<NetnsDump | unde
 
 const toState = (ns: NamespaceState, p: ParsedNamespace): NamespaceState => ({ ...ns, links: p.links, addresses: p.addresses, routes: p.routes });
 
-const parseDump = (d: NetnsDump, owns: (l: IpLinkJson) => boolean): ParsedNamespace =>
-  parseNamespace(d.links as IpLinkJson[], d.addrs as IpAddrJson[], d.routes as IpRouteJson[], owns);
+const parseDump = (d: NetnsDump, owns: (l: IpLinkJson) => boolean, parentOf?: ParentOf): ParsedNamespace =>
+  parseNamespace(d.links as IpLinkJson[], d.addrs as IpAddrJson[], d.routes as IpRouteJson[], owns, parentOf);
 
-/** Pure: an endpoint namespace's state from its dump. */
-export function endpointState(netns: string, dump: NetnsDump, sysctls: Record<string, string>): NamespaceState {
+/** Pure: an endpoint namespace's state from its dump. `hostLinks`: the host's link names by ifindex, its macvlans' parents. */
+export function endpointState(netns: string, dump: NetnsDump, sysctls: Record<string, string>, hostLinks: ReadonlyMap<number, string> = new Map()): NamespaceState {
   const createdFor = ownedNetnsEndpoint(dump.links as IpLinkJson[]);
   // In a namespace wirestate created everything is its own, even a link whose alias an interrupted apply never set.
-  const parsed = parseDump(dump, createdFor !== undefined ? () => true : hasOwnerMark);
+  const parsed = parseDump(dump, createdFor !== undefined ? () => true : hasOwnerMark, endpointParent(dump.hostNsid, hostLinks));
   const endpoint = createdFor ?? endpointFromLinks(Object.values(parsed.links));
   return { ...toState(emptyNamespace(netns, createdFor !== undefined, endpoint), parsed), sysctls };
 }
 
 /** undefined for a namespace that does not exist. */
-function endpointFrom(netns: string, result: NetnsDumpResult, sysctls: Record<string, string>): NamespaceState | undefined {
+function endpointFrom(netns: string, result: NetnsDumpResult, sysctls: Record<string, string>, hostLinks: ReadonlyMap<number, string>): NamespaceState | undefined {
   if ('error' in result && result.error === 'missing') return undefined;
   if ('error' in result) throw new Error(`cannot read network namespace ${netns}: ${result.error}`);
-  return endpointState(netns, result, sysctls);
+  return endpointState(netns, result, sysctls, hostLinks);
 }
 
 async function observeFirewall(netns: string | null): Promise<NamespaceState['firewall']> {
@@ -91,7 +94,7 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
     dumpWithIp(req.hostNetns),
     readSysctls(req.hostNetns, req.sysctls[HOST_NS] ?? []),
     req.firewall ? observeFirewall(req.hostNetns) : undefined,
-    dumpNamespaces(endpoints),
+    dumpNamespaces(endpoints, req.hostNetns),
     mapPool(endpoints, DEFAULT_POOL_LIMIT, (n) => readSysctls(n, req.sysctls[n] ?? [])),
   ]);
   if (!hostDump) throw new Error(`host network namespace ${req.hostNetns} does not exist`);
@@ -102,9 +105,10 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
   const namespaces: Record<string, NamespaceState> = {
     [HOST_NS]: { ...toState(emptyNamespace(req.hostNetns, false), host), sysctls: hostSysctls, ...(firewall ? { firewall } : {}), ...forwarding },
   };
+  const hostLinks = linkNames(hostDump.links as IpLinkJson[]);
   endpoints.forEach((n, i) => {
     // dumpNamespaces answers for every namespace it was given, or throws.
-    const state = endpointFrom(n, endpointDumps.get(n) as NetnsDumpResult, endpointSysctls[i] ?? {});
+    const state = endpointFrom(n, endpointDumps.get(n) as NetnsDumpResult, endpointSysctls[i] ?? {}, hostLinks);
     if (state) namespaces[n] = state;
   });
   const named = await naming;

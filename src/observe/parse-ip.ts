@@ -3,6 +3,7 @@ import { addressKey, routeKey, type Address, type Link, type LinkKind, type Macv
 
 /** The parts of an `ip -j -d link show` entry that we read. */
 export interface IpLinkJson {
+  ifindex?: number;
   ifname: string;
   flags?: string[];
   mtu?: number;
@@ -10,8 +11,12 @@ export interface IpLinkJson {
   master?: string;
   ifalias?: string;
   link_type?: string;
-  /** The lower link (vlan, macvlan, in the same namespace). */
+  /** The lower link (vlan, macvlan; a veth's peer) when it is in the same namespace. */
   link?: string | null;
+  /** The lower link when it is in another namespace: its ifindex there… */
+  link_index?: number;
+  /** …and the id this namespace gives that one. */
+  link_netnsid?: number;
   linkinfo?: { info_kind?: string; info_data?: IpLinkInfoData; info_slave_data?: { hairpin?: boolean } };
   inet6_addr_gen_mode?: string;
 }
@@ -65,10 +70,34 @@ function kindOf(l: IpLinkJson): LinkKind | undefined {
   return kind !== undefined && KINDS.includes(kind) ? (kind as LinkKind) : undefined;
 }
 
+/** Names a link's lower link as the model's `parent`: the host link it is stacked on. */
+export type ParentOf = (l: IpLinkJson) => string | undefined;
+
+/** In the host namespace the lower link is one of the host's own. */
+export const hostParent: ParentOf = (l) => (typeof l.link === 'string' ? l.link : undefined);
+
+/**
+ * In an endpoint namespace a macvlan's lower link is in the host namespace: link_netnsid is the
+ * host's id there (`hostNsid`) and link_index its ifindex among `hostLinks`. A lower link anywhere
+ * else gets a name with a space, which no host link has, so it never passes for the desired parent.
+ */
+export function endpointParent(hostNsid: number | undefined, hostLinks: ReadonlyMap<number, string>): ParentOf {
+  return (l) => {
+    if (l.link_netnsid === undefined) return typeof l.link === 'string' ? `${l.link} in the endpoint namespace` : undefined;
+    // Older kernels leave IFLA_LINK out when the lower link's ifindex (in its namespace) equals the link's own.
+    const index = l.link_index ?? l.ifindex;
+    return (l.link_netnsid === hostNsid && index !== undefined ? hostLinks.get(index) : undefined) ?? `ifindex ${index ?? '?'} in netnsid ${l.link_netnsid}`;
+  };
+}
+
+/** ifindex → name of the links in a dump (ip's JSON always has both). */
+export const linkNames = (links: IpLinkJson[]): Map<number, string> => new Map(links.flatMap((l) => (l.ifindex !== undefined ? [[l.ifindex, l.ifname] as const] : [])));
+
 /** The attributes of a tunnel, macvlan or vlan that the model keeps. */
-function kindDetails(kind: LinkKind, l: IpLinkJson): Partial<Link> {
+function kindDetails(kind: LinkKind, l: IpLinkJson, parentOf: ParentOf): Partial<Link> {
   const data = l.linkinfo?.info_data ?? {};
-  const parent = typeof l.link === 'string' ? { parent: l.link } : {};
+  const name = parentOf(l);
+  const parent = name !== undefined ? { parent: name } : {};
   switch (kind) {
     case 'vxlan':
       return {
@@ -91,7 +120,7 @@ function kindDetails(kind: LinkKind, l: IpLinkJson): Partial<Link> {
 }
 
 /** undefined for kinds the model has no place for (e.g. the tunl0/sit0 a kernel module adds to every namespace). */
-function parseLink(l: IpLinkJson): Link | undefined {
+function parseLink(l: IpLinkJson, parentOf: ParentOf): Link | undefined {
   const kind = kindOf(l);
   if (kind === undefined) return undefined;
   return {
@@ -103,7 +132,7 @@ function parseLink(l: IpLinkJson): Link | undefined {
     ...(l.address && kind !== 'loopback' ? { mac: l.address } : {}),
     ...(l.master ? { master: l.master } : {}),
     ...(l.linkinfo?.info_slave_data?.hairpin !== undefined ? { hairpin: l.linkinfo.info_slave_data.hairpin } : {}),
-    ...kindDetails(kind, l),
+    ...kindDetails(kind, l, parentOf),
     up: l.flags?.includes('UP') ?? false,
     // Without the attribute the kernel has no IPv6 at all, so the link gets no IPv6 address either.
     ipv6: l.inet6_addr_gen_mode !== undefined && l.inet6_addr_gen_mode !== 'none',
@@ -124,10 +153,16 @@ export interface ParsedNamespace {
 }
 
 /** Splits one namespace's links, addresses and main-table routes into the owned model and the rest. */
-export function parseNamespace(links: IpLinkJson[], addrs: IpAddrJson[], routes: IpRouteJson[], owns: (l: IpLinkJson) => boolean): ParsedNamespace {
+export function parseNamespace(
+  links: IpLinkJson[],
+  addrs: IpAddrJson[],
+  routes: IpRouteJson[],
+  owns: (l: IpLinkJson) => boolean,
+  parentOf: ParentOf = hostParent,
+): ParsedNamespace {
   const out: ParsedNamespace = { links: {}, addresses: {}, routes: {}, foreignLinks: [], foreignRoutes: [] };
   for (const raw of links) {
-    const link = owns(raw) ? parseLink(raw) : undefined;
+    const link = owns(raw) ? parseLink(raw, parentOf) : undefined;
     if (link) out.links[link.name] = link;
     else out.foreignLinks.push(raw.ifname);
   }

@@ -20,7 +20,7 @@ const holds = (want: object, have: object | undefined): boolean =>
 function fixedDiffers(d: Link, o: Link): boolean {
   if (d.vxlan && !holds(d.vxlan, o.vxlan)) return true;
   if (d.vlan && d.vlan.id !== o.vlan?.id) return true;
-  return d.parent !== undefined && o.parent !== undefined && d.parent !== o.parent;
+  return d.parent !== undefined && d.parent !== o.parent;
 }
 
 const sameList = (a: string[], b: string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
@@ -133,7 +133,29 @@ export function diff(desired: HostState, observed: HostState): Change[] {
       diffFiles(key, {}, o.files, out);
     } else diffContents(key, emptied(o), o, out);
   }
-  return followParents(pairVethChanges(out, desired), desired);
+  return remakeOnReplaced(followParents(pairVethChanges(out, desired), desired), desired);
+}
+
+/**
+ * A replaced link comes back bare: its addresses and routes go with the old one, so those it should
+ * have are made again (diffContents left alone the ones the kernel had) and the rest need no delete.
+ * Last, after every replace is known: a macvlan follows its parent, a veth end its missing peer.
+ */
+function remakeOnReplaced(changes: Change[], desired: HostState): Change[] {
+  const replaced = new Set(changes.flatMap((c) => (c.kind === 'link' && c.action === 'update' && c.replace ? [`${c.namespace}\0${c.name}`] : [])));
+  if (replaced.size === 0) return changes;
+  const onReplaced = (ns: string, dev: string | undefined) => replaced.has(`${ns}\0${dev}`);
+  const kept = changes.filter((c) => !((c.kind === 'address' || c.kind === 'route') && c.action === 'delete' && onReplaced(c.namespace, c.observed?.dev)));
+  const planned = new Set(kept.flatMap((c) => (c.kind === 'address' || c.kind === 'route' ? [`${c.kind}\0${c.namespace}\0${c.name}`] : [])));
+  for (const [key, ns] of Object.entries(desired.namespaces)) {
+    for (const [name, a] of Object.entries(ns.addresses)) {
+      if (onReplaced(key, a.dev) && !planned.has(`address\0${key}\0${name}`)) kept.push({ action: 'create', kind: 'address', namespace: key, name, desired: a });
+    }
+    for (const [name, r] of Object.entries(ns.routes)) {
+      if (onReplaced(key, r.dev) && !planned.has(`route\0${key}\0${name}`)) kept.push({ action: 'create', kind: 'route', namespace: key, name, desired: r });
+    }
+  }
+  return kept;
 }
 
 /**

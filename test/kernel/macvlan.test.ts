@@ -120,3 +120,91 @@ describe.skipIf(!kernel)('macvlan networks', () => {
     expect((await mustRun('ip', ['-n', host.name, 'link', 'show'])).stdout).not.toContain('lan0.10');
   });
 });
+
+// Two physical networks with the same subnet and router address, told apart by one more address each:
+// only the network the endpoint's macvlan really sits on answers for its own.
+const MOVE_SPEC = (parent: string) => `
+networks:
+  lan: { driver: macvlan, parent: ${parent}, subnet: 10.81.0.0/24 }
+endpoints:
+  m1: { networks: { lan: { ipv4: 10.81.0.11 } } }
+settings: { defaultBridge: { enabled: false } }
+`;
+
+describe.skipIf(!kernel)('a macvlan network whose parent changes', () => {
+  let host: HostNs;
+  let dir: string;
+  const m1 = () => `${host.name}-m1`;
+  const cli = (cmd: string, ...extra: string[]) => runCli([cmd, ...(cmd === 'reconcile' ? ['--once'] : []), '--netns', host.name, '--state-dir', host.stateDir, ...extra, dir]);
+  /** The host link the endpoint's eth0 sits on, by the ifindex its link-netns names. */
+  async function parentOfEth0(): Promise<string> {
+    const link = JSON.parse((await mustRun('ip', ['-n', m1(), '-j', '-d', 'link', 'show', 'eth0'])).stdout)[0];
+    const hostLinks = JSON.parse((await mustRun('ip', ['-n', host.name, '-j', 'link', 'show'])).stdout) as { ifindex: number; ifname: string }[];
+    return hostLinks.find((l) => l.ifindex === (link.link_index ?? link.ifindex))?.ifname ?? `ifindex ${link.link_index}`;
+  }
+  const reachesOnly = async (here: string, notThere: string) => [await ping(m1(), here, { tries: 3 }), await ping(m1(), notThere, { tries: 2 })];
+
+  beforeAll(async () => {
+    host = await makeHostNs('mvp');
+    // lana and lanb on the host lead to <host>-na and <host>-nb: both 10.81.0.1, and 10.81.0.50 or .60.
+    for (const [net, parent, own] of [['na', 'lana', '10.81.0.50'], ['nb', 'lanb', '10.81.0.60']] as const) {
+      const ns = `${host.name}-${net}`;
+      await mustRun('ip', ['netns', 'add', ns]);
+      await batch(ns, [`link add eth0 type veth peer name ${parent} netns ${host.name}`, 'link set lo up', 'link set eth0 addrgenmode none', 'addr add 10.81.0.1/24 dev eth0', `addr add ${own}/24 dev eth0`, 'link set eth0 up']);
+      await batch(host.name, [`link set ${parent} addrgenmode none`, `link set ${parent} up`]);
+    }
+    dir = host.writeSpec({ 'spec.yaml': MOVE_SPEC('lana') });
+    const r = await cli('reconcile');
+    expect(r.code, r.stderr).toBe(0);
+  });
+  afterAll(async () => {
+    if (dir) await cli('down').catch(() => undefined);
+    await host?.cleanup();
+  });
+
+  it('starts on the first parent', async () => {
+    expect(await parentOfEth0()).toBe('lana');
+    expect(await reachesOnly('10.81.0.50', '10.81.0.60')).toEqual([true, false]);
+  });
+
+  it('moves the endpoint to the new parent, address and default route made again, and then has nothing to do', async () => {
+    writeFileSync(join(dir, 'spec.yaml'), MOVE_SPEC('lanb'));
+    const r = await cli('reconcile');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await parentOfEth0()).toBe('lanb');
+    expect((await mustRun('ip', ['-n', m1(), '-4', '-o', 'addr', 'show', 'dev', 'eth0'])).stdout).toContain('inet 10.81.0.11/24');
+    expect((await mustRun('ip', ['-n', m1(), 'route', 'show', 'default'])).stdout.trim()).toBe('default via 10.81.0.1 dev eth0');
+    expect(await reachesOnly('10.81.0.60', '10.81.0.50')).toEqual([true, false]);
+    const p = await cli('plan', '-o', 'json');
+    expect(JSON.parse(p.stdout)).toEqual({ changes: [] });
+  });
+
+  it('reports a macvlan made again by hand on the wrong parent as drift, and puts it back', async () => {
+    const was = JSON.parse((await mustRun('ip', ['-n', m1(), '-j', 'link', 'show', 'eth0'])).stdout)[0] as { address: string; ifalias: string };
+    await mustRun('ip', ['-n', host.name, 'link', 'add', 'link', 'lana', 'name', 'byhand', 'netns', m1(), 'type', 'macvlan', 'mode', 'bridge']);
+    // The same link in every other respect: only its parent differs.
+    await batch(m1(), [
+      'link del eth0',
+      'link set byhand name eth0',
+      `link set eth0 address ${was.address} alias "${was.ifalias}" addrgenmode none`,
+      'link set eth0 up',
+      'addr add 10.81.0.11/24 dev eth0',
+      'route add default via 10.81.0.1 dev eth0',
+    ]);
+    expect(await parentOfEth0()).toBe('lana');
+    const d = await cli('drift', '-o', 'json');
+    expect(d.code).toBe(2);
+    const items = JSON.parse(d.stdout).items as { kind: string; name: string; patch: unknown[] }[];
+    expect(items.find((i) => i.kind === 'link')).toMatchObject({
+      name: 'eth0',
+      patch: [
+        { op: 'test', path: `/namespaces/${m1()}/links/eth0/parent`, value: 'lana' },
+        { op: 'replace', path: `/namespaces/${m1()}/links/eth0/parent`, value: 'lanb' },
+      ],
+    });
+    expect((await cli('reconcile')).code).toBe(0);
+    expect(await parentOfEth0()).toBe('lanb');
+    expect(await reachesOnly('10.81.0.60', '10.81.0.50')).toEqual([true, false]);
+    expect(JSON.parse((await cli('plan', '-o', 'json')).stdout)).toEqual({ changes: [] });
+  });
+});

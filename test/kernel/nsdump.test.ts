@@ -20,7 +20,7 @@ function view(d: NetnsDump): Json {
     const info = l.linkinfo as Json | undefined;
     const slave = info?.info_slave_data as Json | undefined;
     return {
-      ...pick(l, ['ifindex', 'ifname', 'flags', 'mtu', 'address', 'master', 'ifalias', 'link_type', 'inet6_addr_gen_mode']),
+      ...pick(l, ['ifindex', 'ifname', 'flags', 'mtu', 'address', 'master', 'ifalias', 'link_type', 'inet6_addr_gen_mode', 'link', 'link_index', 'link_netnsid']),
       ...(info ? { linkinfo: { ...pick(info, ['info_kind', 'info_slave_kind']), ...(slave ? { info_slave_data: pick(slave, ['hairpin']) } : {}) } } : {}),
     };
   };
@@ -92,6 +92,16 @@ describe.skipIf(!kernel)('reading endpoint namespaces with nsdump.py', () => {
     }
     const aDump = view(dumps.get(a) as NetnsDump);
     expect(aDump.routes).toContainEqual({ type: 'unicast', dst: '10.98.0.7', gateway: '10.77.0.1', dev: 'eth0', protocol: 'boot', scope: 'global' });
+  });
+
+  it("says which id a namespace gives the host: the one its links on the host's carry", async () => {
+    const withHost = (await dumpNamespaces([a], host.name)).get(a) as NetnsDump;
+    const eth0 = (withHost.links as Json[]).find((l) => l.ifname === 'eth0');
+    expect(eth0?.link_netnsid).toEqual(expect.any(Number));
+    expect(withHost.hostNsid).toBe(eth0?.link_netnsid);
+    // Its peer's ifindex on the host.
+    const hostLinks = (await dumpWithIp(host.name))?.links as Json[];
+    expect(hostLinks.find((l) => l.ifindex === eth0?.link_index)?.ifname).toBe('wsv-e1');
   });
 
   it('gives observe the same endpoint states as the ip path, skipping a missing namespace', async () => {

@@ -93,6 +93,21 @@ check(
 lo = msg(RTM_NEWLINK, n.IFINFOMSG.pack(0, 772, 1, 0x8 | 0x1 | 0x40 | 0x10000, 0) + nla(n.IFLA_IFNAME, cstr("lo")) + nla(n.IFLA_IFALIAS, b"\0"))
 check(n.parse_link(*load(lo)), {"ifindex": 1, "ifname": "lo", "flags": ["LOOPBACK", "UP", "LOWER_UP"], "link_type": "loopback"}, "bare loopback, empty alias")
 
+# The lower link: in another namespace its ifindex there and that namespace's id (ip's link_index and
+# link_netnsid); here an ifindex that dump_namespace names; 0 (none) is null, as ip prints it.
+netnsid = nla(n.IFLA_LINK_NETNSID, struct.pack("=i", 3))
+check(n.parse_link(*load(link_msg(2, "eth0", extra=nla(n.IFLA_LINK, struct.pack("=I", 9)) + netnsid))).get("link_index"), 9, "lower link elsewhere")
+check(n.parse_link(*load(link_msg(2, "eth0", extra=nla(n.IFLA_LINK, struct.pack("=I", 9)) + netnsid)))["link_netnsid"], 3, "its namespace's id")
+check(n.parse_link(*load(link_msg(2, "eth0", extra=netnsid))).get("link_index"), None, "IFLA_LINK left out (older kernels)")
+check(n.parse_link(*load(link_msg(2, "v0", extra=nla(n.IFLA_LINK, struct.pack("=I", 4))))).get("link"), 4, "lower link here")
+check("link" in n.parse_link(*load(link_msg(2, "tunl0", extra=nla(n.IFLA_LINK, struct.pack("=I", 0))))), True, "no lower link")
+check(n.parse_link(*load(link_msg(2, "tunl0", extra=nla(n.IFLA_LINK, struct.pack("=I", 0)))))["link"], None, "no lower link is null")
+
+# The id a namespace gives another: NETNSA_NSID after the family; -1 is "not assigned".
+nsid = msg(n.RTM_NEWNSID, n.RTGENMSG.pack(0) + nla(n.NETNSA_NSID, struct.pack("=i", 5)), flags=0)
+check(n.parse_nsid(*load(nsid)), 5, "nsid")
+check(n.parse_nsid(*load(msg(n.RTM_NEWNSID, n.RTGENMSG.pack(0) + nla(n.NETNSA_NSID, struct.pack("=i", -1)), flags=0))), None, "nsid not assigned")
+
 # Addresses: IFA_LOCAL is the address, IFA_ADDRESS the peer when both are there; IPv6 is skipped.
 both = msg(RTM_NEWADDR, n.IFADDRMSG.pack(socket.AF_INET, 32, 0, 0, 3) + nla(n.IFA_ADDRESS, socket.inet_aton("10.0.0.9")) + nla(n.IFA_LOCAL, socket.inet_aton("10.0.0.3")))
 check(n.parse_addr(*load(both)), (3, {"family": "inet", "local": "10.0.0.3", "prefixlen": 32}), "local over peer")
@@ -158,6 +173,17 @@ _, interrupted = rtnl([link_msg(1, "a"), done(flags=NLM_F_MULTI | n.NLM_F_DUMP_I
 check(interrupted, True, "interrupted")
 
 
+# A request with one answer: the answer parsed, the request without the dump flag.
+r = rtnl([msg(n.RTM_NEWNSID, b"", seq=7) + msg(n.RTM_NEWNSID, n.RTGENMSG.pack(0) + nla(n.NETNSA_NSID, struct.pack("=i", 2)), flags=0)])
+check(r.get(n.RTM_GETNSID, b"", n.parse_nsid), 2, "one answer, a stray one skipped")
+check(struct.unpack_from("=IHHII", r.sock.sent[0]), (16, n.RTM_GETNSID, n.NLM_F_REQUEST, 1, 0), "get request header")
+try:
+    rtnl([msg(n.NLMSG_ERROR, struct.pack("=i", -errno.EBADF) + b"\0" * 16, flags=0)]).get(n.RTM_GETNSID, b"", n.parse_nsid)
+    raise AssertionError("get error: no error")
+except OSError as e:
+    check(e.errno, errno.EBADF, "get error")
+
+
 def raises(datagrams, code, what):
     try:
         rtnl(datagrams).dump(n.RTM_GETLINK, b"", n.parse_link)
@@ -180,6 +206,10 @@ class FakeRtnl:
     def dump(self, msg_type, request, parse):
         return FakeRtnl.answers[msg_type], False
 
+    def get(self, msg_type, request, parse):
+        FakeRtnl.asked = struct.unpack_from("=Bxxx HH I", request)
+        return FakeRtnl.answers[msg_type]
+
     def close(self):
         pass
 
@@ -187,12 +217,24 @@ class FakeRtnl:
 # Indexes become names (if<N> when not in the dump); addresses are grouped under every link.
 n.Rtnl = FakeRtnl
 FakeRtnl.answers = {
-    n.RTM_GETLINK: [{"ifindex": 1, "ifname": "lo"}, {"ifindex": 4, "ifname": "br0"}, {"ifindex": 5, "ifname": "v0", "master": 4}, {"ifindex": 6, "ifname": "v1", "master": 40}],
+    n.RTM_GETLINK: [
+        {"ifindex": 1, "ifname": "lo"},
+        {"ifindex": 4, "ifname": "br0"},
+        {"ifindex": 5, "ifname": "v0", "master": 4, "link": 6},
+        {"ifindex": 6, "ifname": "v1", "master": 40, "link": 50},
+        {"ifindex": 7, "ifname": "m0", "link_index": 4, "link_netnsid": 0},
+        {"ifindex": 8, "ifname": "tunl0", "link": None},
+    ],
     n.RTM_GETADDR: [(4, {"family": "inet", "local": "10.0.0.1", "prefixlen": 24}), (77, {"family": "inet", "local": "10.0.0.7", "prefixlen": 24})],
     n.RTM_GETROUTE: [{"dst": "default", "dev": 4}, {"dst": "10.1.0.0/16", "dev": 41}, {"dst": "10.66.0.0/16"}],
+    n.RTM_GETNSID: 0,
 }
-result, _ = n.dump_namespace()
-check([l.get("master") for l in result["links"]], [None, None, "br0", "if40"], "masters")
+result, _ = n.dump_namespace(11)
+check([l.get("master") for l in result["links"]], [None, None, "br0", "if40", None, None], "masters")
+# Only a lower link here is named: link_index is an ifindex in another namespace.
+check([(l.get("link"), l.get("link_index")) for l in result["links"]], [(None, None), (None, None), ("v1", None), ("if50", None), (None, 4), (None, None)], "lower links")
+check(FakeRtnl.asked, (0, 8, n.NETNSA_FD, 11), "asks for the host's id by its fd")
+check(result["host_nsid"], 0, "the host's id")
 check([r.get("dev") for r in result["routes"]], ["br0", "if41", None], "route devices")
 check(
     result["addrs"],
@@ -201,7 +243,11 @@ check(
         {"ifindex": 4, "ifname": "br0", "addr_info": [{"family": "inet", "local": "10.0.0.1", "prefixlen": 24}]},
         {"ifindex": 5, "ifname": "v0", "addr_info": []},
         {"ifindex": 6, "ifname": "v1", "addr_info": []},
+        {"ifindex": 7, "ifname": "m0", "addr_info": []},
+        {"ifindex": 8, "ifname": "tunl0", "addr_info": []},
     ],
     "addresses by link",
 )
+FakeRtnl.answers = {n.RTM_GETLINK: [], n.RTM_GETADDR: [], n.RTM_GETROUTE: [], n.RTM_GETNSID: None}
+check("host_nsid" in n.dump_namespace(11)[0], False, "no id: none said")
 print("ok")

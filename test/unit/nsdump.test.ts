@@ -14,12 +14,15 @@ describe('parseNsdump', () => {
         '',
         '{"ns":"/run/netns/b","error":"missing"}',
         '{"ns":"c","error":"Invalid argument"}',
+        '{"ns":"d","links":[],"addrs":[],"routes":[],"host_nsid":0}',
       ].join('\n'),
     );
     expect([...out]).toEqual([
       ['a', { links: [{ ifname: 'lo' }], addrs: [], routes: [] }],
       ['/run/netns/b', { error: 'missing' }],
       ['c', { error: 'Invalid argument' }],
+      // The id it gives the host: 0 is an id like any other.
+      ['d', { links: [], addrs: [], routes: [], hostNsid: 0 }],
     ]);
   });
 

@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   endpointFromLinks,
+  endpointParent,
   hasOwnerMark,
+  linkNames,
   ownedNetnsEndpoint,
   parseNamespace,
   splitBatchJson,
@@ -88,4 +90,35 @@ describe('a namespace someone else created', () => {
 it('skips link kinds the model has no place for', () => {
   const tunl: IpLinkJson = { ifname: 'tunl0', flags: [], mtu: 1480, link_type: 'ipip', linkinfo: { info_kind: 'ipip' } };
   expect(parseNamespace([tunl], [], [], () => true).links).toEqual({});
+});
+
+describe("an endpoint's macvlan: its parent is a host link, seen from another namespace", () => {
+  const hostLinks = new Map([
+    [2, 'lan0'],
+    [3, 'lan1'],
+  ]);
+  const macvlan = (extra: Partial<IpLinkJson>): IpLinkJson => ({ ifindex: 2, ifname: 'eth0', flags: ['UP'], link_type: 'ether', linkinfo: { info_kind: 'macvlan', info_data: { mode: 'bridge' } }, ...extra });
+  const parentOf = (l: IpLinkJson, hostNsid?: number) => parseNamespace([l], [], [], () => true, endpointParent(hostNsid, hostLinks)).links.eth0.parent;
+
+  it('is named from the host links when link_netnsid is the host', () => {
+    expect(parentOf(macvlan({ link_index: 3, link_netnsid: 0 }), 0)).toBe('lan1');
+    // A kernel that omits IFLA_LINK when the parent's ifindex equals the macvlan's own.
+    expect(parentOf(macvlan({ link_netnsid: 0 }), 0)).toBe('lan0');
+  });
+
+  it('never passes for a host link when it sits anywhere else', () => {
+    expect(parentOf(macvlan({ link_index: 3, link_netnsid: 1 }), 0)).toBe('ifindex 3 in netnsid 1');
+    // The host has no id there at all: nothing there sits on it.
+    expect(parentOf(macvlan({ link_index: 3, link_netnsid: 0 }))).toBe('ifindex 3 in netnsid 0');
+    expect(parentOf(macvlan({ link: 'lan1' }), 0)).toBe('lan1 in the endpoint namespace');
+  });
+
+  it('is the lower link in the host namespace itself', () => {
+    const vlan: IpLinkJson = { ifname: 'lan0.10', flags: [], link_type: 'ether', link: 'lan0', linkinfo: { info_kind: 'vlan', info_data: { id: 10 } } };
+    expect(parseNamespace([vlan], [], [], () => true).links['lan0.10'].parent).toBe('lan0');
+  });
+});
+
+it('maps ifindex to name for a dump', () => {
+  expect(linkNames([{ ifindex: 1, ifname: 'lo' }, { ifname: 'x' }, { ifindex: 7, ifname: 'lan0' }])).toEqual(new Map([[1, 'lo'], [7, 'lan0']]));
 });

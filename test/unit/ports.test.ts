@@ -159,6 +159,11 @@ describe('compile: published ports', () => {
     expect(compile(s2, ctx({ portRange: [40000, 40000] })).errors).toEqual([{ path: 'endpoints.a.ports', message: 'no free host port for 81/tcp in 40000-40000' }]);
   });
 
+  it("writes the route_localnet key of a bridge named with a '.' the way sysctl(8) does", () => {
+    const s2 = spec({ networks: { front: { subnet: '10.30.0.0/24', bridge: 'br.5' } }, endpoints: { a: { networks: { front: {} }, ports: ['127.0.0.1:8080:80'] } }, settings });
+    expect(compile(s2, ctx()).desired.namespaces[HOST_NS].sysctls).toMatchObject({ 'net.ipv4.conf.br/5.route_localnet': '1' });
+  });
+
   it('uses the network\'s hostBindingIPv4 when a port names no address', () => {
     const s2 = spec({ networks: { front: { subnet: '10.30.0.0/24', hostBindingIPv4: '192.0.2.7' } }, endpoints: { a: { networks: { front: {} }, ports: ['8080:80'] } }, settings });
     expect(compile(s2, ctx()).desired.namespaces[HOST_NS].firewall?.tables.nat?.chains['WIRESTATE-DN-a']).toEqual(['-d 192.0.2.7/32 -p tcp -m tcp --dport 8080 -j DNAT --to-destination 10.30.0.2:80']);
