@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 # chromium and a font: the drift report test opens `drift -o html` in headless Chromium.
-PACKAGES=(iproute2 iptables iputils-ping curl dnsutils procps netcat-openbsd util-linux python3 tcpdump chromium fonts-dejavu-core)
+PACKAGES=(iproute2 iptables conntrack iputils-ping curl dnsutils procps netcat-openbsd util-linux python3 tcpdump chromium fonts-dejavu-core)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do

@@ -4,17 +4,19 @@
 // parallel), sysctls (one process per namespace), IPsec (one ip batch), the firewall (one atomic
 // iptables-restore per table), the overlay's neighbour and FDB entries (one ip and one bridge
 // batch: they let traffic cross hosts, so they come after the IPsec and firewall that protect it),
-// managed files (written atomically), and last the services, which serve those files.
+// managed files (written atomically), and last the services, which serve those files. After the
+// published ports change, the UDP flows they catch are dropped from conntrack (one `conntrack -R`).
 // The plan's order is kept inside every batch.
 import type { Change, Plan } from '../model/plan.js';
 import { HOST_NS, type TableName } from '../model/state.js';
-import { DEFAULT_POOL_LIMIT, bridgeBatch, ipBatch, mapPool, run } from '../kernel/run.js';
+import { DEFAULT_POOL_LIMIT, MissingToolError, bridgeBatch, ipBatch, mapPool, run } from '../kernel/run.js';
 import { writeSysctls } from '../kernel/sysctl.js';
 import { parseIptablesSave } from '../observe/parse-iptables.js';
 import { vniOfXfrmTag, vxlanName } from '../reconcile/names.js';
 import { ApplyError, describeChange } from './errors.js';
 import { loadKeys } from './esp-keys.js';
 import { applyFiles } from './files.js';
+import { conntrackFlushes } from './render-conntrack.js';
 import { renderForwarding, renderXfrm, type ForwardingChange, type XfrmChange } from './render-forwarding.js';
 import { isAlreadyGone, renderHostSide, renderIpChange, type IpChange } from './render-ip.js';
 import { renderRestore, type FirewallChange } from './render-iptables.js';
@@ -28,6 +30,8 @@ export interface ApplyOptions {
 export interface ApplyReport {
   applied: Change[];
   spawns: number;
+  /** What did not stop the apply but should be known (a missing optional tool). */
+  warnings: string[];
 }
 
 type Outcome = { state: 'done' } | { state: 'failed'; error: string } | { state: 'notRun' };
@@ -40,6 +44,7 @@ class Execution {
   readonly outcomes = new Map<Change, Outcome>();
   /** Namespaces whose creation failed: nothing is attempted inside them. */
   readonly missing = new Set<string>();
+  readonly warnings: string[] = [];
   spawns = 0;
 
   constructor(
@@ -82,7 +87,7 @@ class Execution {
       else notRun.push(change);
     }
     if (failed.length > 0 || notRun.length > 0) throw new ApplyError(done, failed, notRun);
-    return { applied: done, spawns: this.spawns };
+    return { applied: done, spawns: this.spawns, warnings: this.warnings };
   }
 }
 
@@ -253,6 +258,20 @@ async function firewallTable(ex: Execution, key: string, table: TableName, chang
   for (const c of changes) ex.done(c);
 }
 
+// conntrack reads `-R -` by opening /dev/stdin, which fails on the socket Node gives a child as
+// stdin: cat hands it a pipe. Exit 127: conntrack is not installed.
+const CONNTRACK_RESTORE = 'command -v conntrack >/dev/null || exit 127; cat | conntrack -R -';
+
+/** Drops the UDP flows that published ports changed in this apply would not catch (see render-conntrack.ts). */
+async function flushConntrack(ex: Execution, changes: FirewallChange[]): Promise<void> {
+  const lines = conntrackFlushes(changes.filter((c) => ex.outcomes.get(c)?.state === 'done'));
+  if (lines.length === 0) return;
+  ex.spawns++;
+  const res = await run('sh', ['-c', CONNTRACK_RESTORE], { netns: ex.opts.hostNetns, input: `${lines.join('\n')}\n` });
+  if (res.code === 127) ex.warnings.push(`${new MissingToolError('conntrack').message} — until then a UDP flow that began before a port was published or changed keeps its old path until it is idle for 30 s`);
+  else if (res.code !== 0) ex.warnings.push(`conntrack could not drop the UDP flows of the changed ports: ${res.stderr.trim() || `exit status ${res.code}`}`);
+}
+
 export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyReport> {
   const ex = new Execution(plan, opts);
   const of = <K extends Change['kind']>(...kinds: K[]) => plan.changes.filter((c): c is Extract<Change, { kind: K }> => (kinds as string[]).includes(c.kind));
@@ -279,6 +298,7 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyReport
     const first = changes[0] as FirewallChange;
     await firewallTable(ex, first.namespace, first.table, changes);
   }
+  await flushConntrack(ex, of('chain').filter((c) => c.namespace === HOST_NS));
   const unsafe = unprotected(ex, of('xfrm-state', 'xfrm-policy'));
   for (const [key, changes] of groupBy(of('neighbour', 'fdb'), (c) => c.namespace)) await forwarding(ex, key, changes, unsafe);
   await applyFiles(ex, of('file'));

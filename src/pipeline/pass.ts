@@ -137,6 +137,8 @@ export interface PassResult extends Planned {
   remaining: Plan;
   /** Milliseconds spent planning (observe, compile, diff), applying and verifying. */
   timings: { plan: number; apply: number; verify: number };
+  /** The compiler's warnings, then apply's. */
+  warnings: string[];
 }
 
 /** Every endpoint namespace wirestate put something in, created or not: `down` must find them all. */
@@ -158,14 +160,14 @@ export async function reconcileOnce(spec: Spec, t: Target, opts: ApplyOptions = 
     // Allocations are saved before apply: a pass cut short hands out the same addresses next time.
     await writeState(hostStateDir(t.stateDir, t.hostNetns), { version: 1, allocations: p.compiled.allocations, namespaces: endpointNamespaces(p.compiled.desired) });
     const applyStart = performance.now();
-    if (p.plan.changes.length) await apply(p.plan, { hostNetns: t.hostNetns, onProgress: opts.onProgress });
+    const report = p.plan.changes.length ? await apply(p.plan, { hostNetns: t.hostNetns, onProgress: opts.onProgress }) : undefined;
     const applied = performance.now();
     const remaining = p.plan.changes.length ? await verify(spec, t, p) : p.plan;
     const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
     const timings = { plan: ms(started, planned), apply: ms(applyStart, applied), verify: ms(applied, performance.now()) };
     // For the benchmark and for people chasing a slow pass: where the time went, on stderr.
     if (process.env.WIRESTATE_TIMINGS === '1') process.stderr.write(`timings ${JSON.stringify(timings)}\n`);
-    return { ...p, applied: p.plan.changes.length, remaining, timings };
+    return { ...p, applied: p.plan.changes.length, remaining, timings, warnings: [...p.compiled.warnings, ...(report?.warnings ?? [])] };
   } finally {
     await release();
   }

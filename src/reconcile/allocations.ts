@@ -1,7 +1,7 @@
 // What IPAM handed out before: kept in the state file and rebuilt from the kernel, so that
 // subnets, addresses and interface names stay the same across passes and restarts.
 import { HOST_NS, type HostState } from '../model/state.js';
-import { ALLOCATION_COMMENT } from './firewall/iptables.js';
+import { ALLOCATION_COMMENT, DNAT_CHAIN_PREFIX } from './firewall/iptables.js';
 import { normalizeCidr } from '../net/ipv4.js';
 
 export interface Allocations {
@@ -34,7 +34,7 @@ const ENDPOINT_ALIAS = /^wirestate endpoint (\S+) network (\S+)$/;
 export function allocationsFromObserved(observed: HostState): Allocations {
   const out = emptyAllocations();
   for (const [chain, rules] of Object.entries(observed.namespaces[HOST_NS]?.firewall?.tables.nat?.chains ?? {})) {
-    if (!chain.startsWith('WIRESTATE-DN-')) continue;
+    if (!chain.startsWith(DNAT_CHAIN_PREFIX)) continue;
     for (const rule of rules ?? []) {
       const key = ALLOCATION_COMMENT.exec(rule)?.[1];
       const port = / --dport (\d+) /.exec(rule)?.[1];

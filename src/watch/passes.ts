@@ -33,7 +33,7 @@ export function healPass(t: Target, allowEmpty: boolean): (spec: Spec) => Promis
   return async (spec) => {
     const r = await reconcileOnce(spec, t, { allowEmpty });
     const desired = r.compiled.desired;
-    return { changes: r.plan.changes.map(line), found: driftReport(r.plan), remaining: driftReport(r.remaining), warnings: r.compiled.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
+    return { changes: r.plan.changes.map(line), found: driftReport(r.plan), remaining: driftReport(r.remaining), warnings: r.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
   };
 }
 

@@ -1,5 +1,5 @@
 // Every error a user can hit at the command line, with the one line it prints (never a stack).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,6 +77,21 @@ describe.skipIf(!kernel)('command-line errors', () => {
     const r = await run(process.execPath, [cliPath, 'plan', ...base(), dir], { env: { ...process.env, PATH: empty, NO_COLOR: '1' } });
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^error: \S+ is not installed: apt-get install (util-linux|iproute2)$/);
+  });
+
+  it('publishes UDP ports without conntrack, and says what that leaves undone', async () => {
+    // Every tool of the machine but conntrack.
+    const bin = mkdtempSync(join(tmpdir(), 'wirestate-noconntrack-'));
+    for (const d of ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin']) {
+      for (const f of existsSync(d) ? readdirSync(d) : []) if (f !== 'conntrack' && !existsSync(join(bin, f))) symlinkSync(join(d, f), join(bin, f));
+    }
+    const d = host.writeSpec({ 'u.yaml': 'networks:\n  n: { subnet: 10.33.0.0/24 }\nendpoints:\n  syslog: { networks: [n], ports: ["5514:514/udp"] }\nsettings: { defaultBridge: { enabled: false } }\n' }, 'udp');
+    const r = await run(process.execPath, [cliPath, 'reconcile', '--once', ...base(), d], { env: { ...process.env, PATH: bin, NO_COLOR: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      'warning: conntrack is not installed: apt-get install conntrack — until then a UDP flow that began before a port was published or changed keeps its old path until it is idle for 30 s',
+    );
+    expect(JSON.parse((await runCli(['plan', ...base(), '-o', 'json', d])).stdout)).toEqual({ changes: [] });
   });
 
   it('asks for root when not root', async () => {

@@ -106,6 +106,31 @@ describe.skipIf(!kernel)('published ports', () => {
     }
   });
 
+  it('drops a UDP flow that began before its port was published, so the next packet reaches the endpoint', async () => {
+    const server = spawn('ip', ['netns', 'exec', ns('web'), 'nc', '-klu', '54'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let got = '';
+    server.stdout.setEncoding('utf8').on('data', (d: string) => (got += d));
+    // The same client port every time: to conntrack, one flow.
+    const send = (text: string) => inNs(outside.name, 'sh', ['-c', `echo ${text} | nc -u -p 41000 -w1 ${hostAddr()} 5354`], { timeoutMs: 5000 });
+    const flows = async () => (await inNs(host.name, 'conntrack', ['-L', '-p', 'udp', '--orig-port-dst', '5354'])).stdout.trim().split('\n').filter(Boolean);
+    try {
+      await send('before');
+      expect(await flows()).toHaveLength(1); // unreplied, to the host itself: nothing was published yet
+      writeFileSync(join(dir, 'spec.yaml'), SPEC.replace('      - "5353:53/udp"\n', '      - "5353:53/udp"\n      - "5354:54/udp"\n'));
+      const r = await cli('reconcile');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('warning: conntrack');
+      await send('after');
+      for (let i = 0; i < 20 && !got.includes('after'); i++) await sleep(100);
+      expect(got).toContain('after');
+      expect(got).not.toContain('before');
+    } finally {
+      server.kill();
+      writeFileSync(join(dir, 'spec.yaml'), SPEC);
+      await cli('reconcile');
+    }
+  });
+
   it('chooses a random port from ip_local_port_range, shows it, and keeps it across restarts', async () => {
     const range = (await inNs(host.name, 'cat', ['/proc/sys/net/ipv4/ip_local_port_range'])).stdout.trim().split(/\s+/).map(Number);
     const state = () => JSON.parse(readFileSync(join(host.stateDir, `netns-${host.name}`, 'state.json'), 'utf8')).allocations.ports as Record<string, number>;
@@ -210,5 +235,27 @@ describe.skipIf(!kernel)('settings.iptables: false', () => {
     expect(r.code, r.stderr).toBe(0);
     expect((await mustRun('ip', ['netns', 'exec', host.name, 'iptables-save'])).stdout).not.toMatch(/wirestate/i);
     expect((await runCli(['reconcile', '--once', ...args])).stderr).toMatch(/in sync/);
+  });
+});
+
+describe.skipIf(!kernel)("a bridge whose name has a '.'", () => {
+  let host: HostNs;
+  let server: TcpServer | undefined;
+  afterAll(async () => {
+    await server?.();
+    await host?.cleanup();
+  });
+
+  it('gets route_localnet for its 127.0.0.1 port at /proc/sys/net/ipv4/conf/br.5, and stays in sync', async () => {
+    host = await makeHostNs('dotbr');
+    const dir = host.writeSpec({ 's.yaml': 'networks:\n  n: { subnet: 10.33.0.0/24, bridge: br.5 }\nendpoints:\n  a: { networks: [n], ports: ["127.0.0.1:8443:443"] }\nsettings: { defaultBridge: { enabled: false } }\n' });
+    const args = ['--netns', host.name, '--state-dir', host.stateDir, dir];
+    const r = await runCli(['reconcile', '--once', ...args]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await mustRun('ip', ['netns', 'exec', host.name, 'cat', '/proc/sys/net/ipv4/conf/br.5/route_localnet'])).stdout.trim()).toBe('1');
+    // 127.0.0.1 DNATed to the endpoint leaves through br.5 with a loopback source: only route_localnet lets it.
+    server = await tcpServer(`${host.name}-a`, 443);
+    expect(await tcpConnect(host.name, '127.0.0.1', 8443)).toBe(true);
+    expect(JSON.parse((await runCli(['plan', '-o', 'json', ...args])).stdout)).toEqual({ changes: [] });
   });
 });

@@ -55,7 +55,7 @@ async function once(dir: string | undefined, opts: ReconcileOptions, o: GlobalOp
   try {
     const r = await reconcileOnce(spec, t, { allowEmpty: opts.allowEmpty, onProgress: (d, n, what) => p.count(d, n, what) });
     const ms = Math.round(performance.now() - started);
-    for (const w of r.compiled.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
     if (r.applied === 0) {
       p.succeed(`in sync: nothing to do (${ms} ms)`);
       return;

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { HostState } from '../../model/state.js';
 import { HOST_NS } from '../../model/state.js';
 import { normalizeCidr } from '../../net/ipv4.js';
+import { DNAT_CHAIN_PREFIX } from '../../reconcile/firewall/iptables.js';
 
 const id = (kind: string, name: string) => createHash('sha256').update(`wirestate ${kind} ${name}`).digest('hex');
 const NETWORK = /^wirestate network (\S+)$/;
@@ -49,7 +50,7 @@ const DNAT = /^(?:-s \S+ )?(?:-d (\S+)\/32 )?-p (\w+) -m \w+ --dport (\d+) (?:-m
 function publishedPorts(nat: Record<string, string[] | null>): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const [chain, rules] of Object.entries(nat)) {
-    if (!chain.startsWith('WIRESTATE-DN-')) continue;
+    if (!chain.startsWith(DNAT_CHAIN_PREFIX)) continue;
     for (const rule of rules ?? []) {
       const m = DNAT.exec(rule);
       if (!m) continue;

@@ -17,7 +17,7 @@
 //   bridge (DNAT comes later, so published ports still work), and ports published on 127.0.0.1
 //   unreachable from other machines
 import { createHash } from 'node:crypto';
-import type { Firewall, Table } from '../../model/state.js';
+import { ipv4ConfKey, type Firewall, type Table } from '../../model/state.js';
 import type { PublishedPort } from '../ports.js';
 import type { FirewallBackend, FirewallInput, FirewallNetwork } from './backend.js';
 import { withOverlays } from './overlay.js';
@@ -26,6 +26,9 @@ export const JUMP_COMMENT = '-m comment --comment wirestate';
 export const USER_CHAIN = 'WIRESTATE-USER';
 const jump = (chain: string, match = '') => `${match}${JUMP_COMMENT} -j ${chain}`;
 const LOCAL = '-m addrtype --dst-type LOCAL ';
+
+/** The nat chains holding each endpoint's published ports (DNAT rules). */
+export const DNAT_CHAIN_PREFIX = 'WIRESTATE-DN-';
 
 /** Per-endpoint chain names stay readable when they can (iptables allows 28 characters). */
 export function endpointChain(prefix: 'DN' | 'PF', endpoint: string): string {
@@ -143,7 +146,7 @@ export const iptablesFirewall: FirewallBackend = {
     // published port reached from a neighbour on the same bridge.
     if (input.networks.some((n) => !n.icc) || input.ports.length > 0) out['net.bridge.bridge-nf-call-iptables'] = '1';
     // 127.0.0.1:PORT DNATed to an endpoint leaves through its bridge with a loopback source.
-    for (const br of new Set(input.ports.map((p) => p.network.bridge))) out[`net.ipv4.conf.${br}.route_localnet`] = '1';
+    for (const br of new Set(input.ports.map((p) => p.network.bridge))) out[ipv4ConfKey(br, 'route_localnet')] = '1';
     return out;
   },
 };
