@@ -194,6 +194,8 @@ export interface HostFacts {
   addresses?: Record<string, { dev: string; mtu?: number }>;
   /** The resolv.conf a process in the host namespace sees (/etc/netns/<host>/resolv.conf, else /etc/resolv.conf); absent when unreadable. */
   resolvConf?: string;
+  /** Files wirestate wrote under /etc/netns/<name>/ for a namespace of its own that is gone (deleted by hand): name → path → content. */
+  leftoverFiles?: Record<string, Record<string, string>>;
 }
 
 export interface Listener {

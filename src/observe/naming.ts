@@ -9,7 +9,7 @@ import { isProcess } from '../kernel/service.js';
 import type { NamespaceState, Service } from '../model/state.js';
 import { HOST_NS } from '../model/state.js';
 import { isManaged } from '../reconcile/files/header.js';
-import { ENDPOINT_FILES, etcDir, hasEtcDir } from '../reconcile/files/paths.js';
+import { ENDPOINT_FILES, ETC_NETNS, etcDir, hasEtcDir } from '../reconcile/files/paths.js';
 import { servicePaths } from '../store/run-dir.js';
 import type { ServiceStatus } from '../dns/control.js';
 
@@ -54,6 +54,15 @@ function endpointFiles(netns: string): Record<string, string> {
     if (content !== undefined && ((ENDPOINT_FILES as readonly string[]).includes(name) || isManaged(content))) files[join(dir, name)] = content;
   }
   return files;
+}
+
+/** The directories under /etc/netns: one per namespace that has (or had) files of its own. */
+export function etcNetnsNames(): string[] {
+  try {
+    return readdirSync(ETC_NETNS);
+  } catch {
+    return [];
+  }
 }
 
 /** Running (its pid alive and still that service) and what it serves; absent otherwise. */

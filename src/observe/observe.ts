@@ -7,7 +7,7 @@ import { dumpNamespaces, type NetnsDump, type NetnsDumpResult } from '../kernel/
 import { DEFAULT_POOL_LIMIT, listNetns, mapPool, run } from '../kernel/run.js';
 import { readSysctls } from '../kernel/sysctl.js';
 import { observeForwarding } from './forwarding.js';
-import { addNaming, observeNaming } from './naming.js';
+import { addNaming, etcNetnsNames, observeNaming } from './naming.js';
 import {
   addressFacts,
   endpointFromLinks,
@@ -87,7 +87,9 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
   const netnsNames = listNetns();
   const prefixed = req.ownedPrefix ? netnsNames.filter((n) => n.startsWith(req.ownedPrefix)) : [];
   const sysctlNamespaces = Object.keys(req.sysctls).filter((k) => k !== HOST_NS);
-  const endpoints = [...new Set([...req.namespaces, ...prefixed, ...sysctlNamespaces])].filter((n) => n !== req.hostNetns);
+  // A namespace of ours deleted by hand leaves its /etc/netns/<name>/ behind: looked at too, for its files.
+  const leftDirs = req.ownedPrefix ? etcNetnsNames().filter((n) => n.startsWith(req.ownedPrefix) && !netnsNames.includes(n)) : [];
+  const endpoints = [...new Set([...req.namespaces, ...prefixed, ...leftDirs, ...sysctlNamespaces])].filter((n) => n !== req.hostNetns);
 
   const naming = observeNaming({ hostNetns: req.hostNetns, endpoints, hostFiles: req.hostFiles ?? [], services: req.services ?? [] });
   const [hostDump, hostSysctls, firewall, endpointDumps, endpointSysctls] = await Promise.all([
@@ -113,6 +115,7 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
   });
   const named = await naming;
   addNaming(namespaces, named);
+  const leftoverFiles = Object.fromEntries(endpoints.filter((n) => !namespaces[n] && Object.keys(named.files.get(n) ?? {}).length).map((n) => [n, named.files.get(n)!]));
   return {
     state: { namespaces },
     facts: {
@@ -121,6 +124,7 @@ export async function observe(req: ObserveRequest): Promise<Observed> {
       netnsNames,
       addresses: addressFacts(hostDump.links as IpLinkJson[], hostDump.addrs as IpAddrJson[]),
       ...(named.resolvConf !== undefined ? { resolvConf: named.resolvConf } : {}),
+      ...(Object.keys(leftoverFiles).length ? { leftoverFiles } : {}),
     },
   };
 }

@@ -2,7 +2,7 @@
 // The CLI commands and the control loop are thin callers of these functions.
 import { apply } from '../apply/index.js';
 import type { Plan } from '../model/plan.js';
-import { HOST_NS, type HostState, type Observed } from '../model/state.js';
+import { HOST_NS, type HostState, type Observed, emptyNamespace } from '../model/state.js';
 import { observe } from '../observe/index.js';
 import { readListeners } from '../observe/listeners.js';
 import { readSysctls } from '../kernel/sysctl.js';
@@ -123,7 +123,19 @@ export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
       missing.map((ns) => `endpoints.${ns.endpoint}.netns: namespace "${ns.netns}" does not exist (create it first, or drop netns: to let wirestate create one)`),
     );
   }
+  adoptLeftovers(observed, compiled.desired);
   return { spec, observed, compiled, plan: plan(compiled.desired, observed.state), stored };
+}
+
+/**
+ * The files left by a namespace deleted by hand and no longer wanted: seen as a namespace holding
+ * only them (and not ours to delete: it is gone), so the plan removes just the files. One still
+ * wanted is simply made again, files and all.
+ */
+function adoptLeftovers(observed: Observed, desired: HostState): void {
+  for (const [netns, files] of Object.entries(observed.facts.leftoverFiles ?? {})) {
+    if (!desired.namespaces[netns]) observed.state.namespaces[netns] = { ...emptyNamespace(netns, false), files };
+  }
 }
 
 export interface ApplyOptions {

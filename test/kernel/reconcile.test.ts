@@ -1,7 +1,7 @@
 // The single-host core end to end: the bundled examples converged in a throwaway host namespace by
 // the real CLI, checked with real packets, re-run for idempotence, broken by hand and repaired.
 import { spawn } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostVethName } from '../../src/reconcile/names.js';
@@ -196,6 +196,23 @@ describe.skipIf(!kernel)('reconcile the examples in a sandbox host', () => {
     expect(save.split('\n').filter((l) => /WIRESTATE-(?!USER)/.test(l))).toEqual([]);
     const left = (await run('ip', ['netns', 'list'])).stdout.split('\n').filter((l) => l.startsWith(`${host.name}-`) && !l.startsWith(`${host.name}-outside`));
     expect(left).toEqual([]);
+  });
+
+  it('removes the files of an endpoint whose namespace was deleted by hand once the spec drops it', async () => {
+    const extra = join(dir, 'extra.yaml');
+    writeFileSync(extra, 'endpoints:\n  gone: { networks: [frontend] }\n');
+    expect((await cli('reconcile')).code).toBe(0);
+    const etc = `/etc/netns/${ns('gone')}`;
+    expect(existsSync(join(etc, 'resolv.conf'))).toBe(true);
+    await mustRun('ip', ['netns', 'del', ns('gone')]);
+    rmSync(extra);
+    const p = await cli('plan', '-o', 'json');
+    const changes = (JSON.parse(p.stdout) as { changes: { action: string; kind: string; name: string }[] }).changes;
+    expect(changes.filter((c) => c.name.startsWith(etc)).map((c) => `${c.action} ${c.kind} ${c.name}`).sort()).toEqual([`delete file ${etc}/hosts`, `delete file ${etc}/resolv.conf`]);
+    const r = await cli('reconcile');
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(etc)).toBe(false);
+    expect(JSON.parse((await cli('plan', '-o', 'json')).stdout)).toEqual({ changes: [] });
   });
 
   it('refuses to prune everything for an empty spec unless --allow-empty', async () => {
