@@ -337,4 +337,18 @@ describe.skipIf(!kernel)('overlay networks across three hosts', () => {
       expect(await drops()).toBeGreaterThan(before);
     });
   });
+
+  it("takes one host down to nothing of wirestate's, while the others keep talking", async () => {
+    const r = await cli('c', 'down');
+    expect(r.code, r.stderr).toBe(0);
+    const c = hostNs('c').name;
+    const links = JSON.parse((await mustRun('ip', ['-n', c, '-j', 'link', 'show'])).stdout) as { ifname: string }[];
+    expect(links.map((l) => l.ifname).filter((n) => /^ws/.test(n))).toEqual([]);
+    // Only the user's chain stays, as DOCKER-USER does: it may hold the user's own rules.
+    const rules = (await inNs(c, 'iptables-save', [])).stdout;
+    expect(rules.split('\n').filter((l) => l.includes('WIRESTATE'))).toEqual([':WIRESTATE-USER - [0:0]']);
+    expect((await mustRun('ip', ['-n', c, 'neigh', 'show', 'nud', 'permanent'])).stdout.trim()).toBe('');
+    expect((await mustRun('ip', ['netns', 'list'])).stdout).not.toContain(`${c}-`);
+    expect(await ping(ns('a', 'web'), await addrOf('b', 'api', 'eth1'), { tries: 3 })).toBe(true);
+  });
 });
