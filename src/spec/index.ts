@@ -1,5 +1,5 @@
 // src/spec owns reading a desired-state directory: YAML → validated, merged, normalised Spec, or positioned errors.
-export { loadSpec, type LoadResult } from './load.js';
+export { loadSpec, type LoadResult, type ParseCache } from './load.js';
 export { formatSpecError, type SpecError } from './errors.js';
 export { checkSpec } from './semantic.js';
 export { specPath, type Segment } from './path.js';

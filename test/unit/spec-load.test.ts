@@ -1,8 +1,8 @@
-import { mkdtemp, symlink, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatSpecError, loadSpec, sourceOf } from '../../src/spec/index.js';
+import { type ParseCache, formatSpecError, loadSpec, sourceOf } from '../../src/spec/index.js';
 import { errorsOf, load, messagesOf, writeSpecDir } from '../fixtures/spec/load-helper.js';
 
 const FIXTURES = path.resolve('test/fixtures/spec');
@@ -267,5 +267,38 @@ describe('loadSpec: merging', () => {
     if (!result.ok) throw new Error('invalid');
     for (const ep of Object.values(result.spec.endpoints)) expect(ep.networks).toEqual({ bridge: {} });
     expect(result.spec.endpoints.e).toEqual({ hostname: 'e', networks: { bridge: {} } });
+  });
+});
+
+describe('loadSpec: parse cache', () => {
+  it('parses again only the files whose text changed, and forgets files that are gone', async () => {
+    const dir = await writeSpecDir({ 'a.yaml': 'networks:\n  n: { subnet: 10.1.0.0/24 }\n', 'b.yaml': 'endpoints:\n  e: { networks: [n] }\n' });
+    const a = path.join(dir, 'a.yaml');
+    const b = path.join(dir, 'b.yaml');
+    const cache: ParseCache = new Map();
+    const first = await loadSpec(dir, cache);
+    expect(first.ok).toBe(true);
+    const parsedB = cache.get(b)?.parsed;
+    await writeFile(a, 'networks:\n  n: { subnet: 10.2.0.0/24 }\n');
+    const second = await loadSpec(dir, cache);
+    if (!second.ok) throw new Error('invalid');
+    expect(second.spec.networks.n?.subnet).toBe('10.2.0.0/24');
+    expect(cache.get(b)?.parsed).toBe(parsedB);
+    await rm(b);
+    const third = await loadSpec(dir, cache);
+    expect(third.ok && Object.keys(third.spec.endpoints)).toEqual([]);
+    expect([...cache.keys()]).toEqual([a]);
+  });
+
+  it('keeps reporting the errors of a cached file that is still wrong', async () => {
+    const dir = await writeSpecDir({ 'a.yaml': 'networks:\n  n: { subnet: nope }\n' });
+    const cache: ParseCache = new Map();
+    const messages = async () => {
+      const r = await loadSpec(dir, cache);
+      return r.ok ? [] : r.errors.map(formatSpecError);
+    };
+    const once = await messages();
+    expect(once).toHaveLength(1);
+    expect(await messages()).toEqual(once);
   });
 });
