@@ -65,6 +65,32 @@ describe.skipIf(!kernel)('macvlan networks', () => {
     expect(JSON.parse(p.stdout)).toEqual({ changes: [] });
   });
 
+  it('shows the macvlan networks Docker-style: parent, mode, subnet, gateway, endpoints, and internal without a parent', async () => {
+    const network = (...args: string[]) => runCli(['network', ...args, '--netns', host.name, '--state-dir', host.stateDir]);
+    const ls = await network('ls', '-o', 'json');
+    expect(ls.code, ls.stderr).toBe(0);
+    const rows = JSON.parse(ls.stdout) as { Name: string }[];
+    expect(rows.filter((r) => ['iso', 'lan', 'priv'].includes(r.Name))).toEqual([
+      expect.objectContaining({ Name: 'iso', Driver: 'macvlan', Scope: 'local', Internal: true, Subnet: '10.78.0.0/24' }),
+      expect.objectContaining({ Name: 'lan', Driver: 'macvlan', Scope: 'local', Internal: false, Subnet: '10.77.0.0/24' }),
+      expect.objectContaining({ Name: 'priv', Driver: 'macvlan', Scope: 'local', Internal: false, Subnet: '10.79.0.0/24' }),
+    ]);
+    expect((await network('ls')).stdout).toMatch(/^ *\S+ +lan +macvlan +local +10\.77\.0\.0\/24 *$/m);
+    const inspect = await network('inspect', 'lan', 'priv', 'iso');
+    expect(inspect.code, inspect.stderr).toBe(0);
+    const [lanView, priv, iso] = JSON.parse(inspect.stdout);
+    const mac = async (e: string) => JSON.parse((await mustRun('ip', ['-n', ns(e), '-j', 'link', 'show', 'eth0'])).stdout)[0].address as string;
+    expect(lanView).toMatchObject({ Driver: 'macvlan', Internal: false, Options: { parent: 'lan0', macvlan_mode: 'bridge' }, IPAM: { Config: [{ Subnet: '10.77.0.0/24', Gateway: '10.77.0.1' }] } });
+    expect(Object.values(lanView.Containers)).toEqual([
+      expect.objectContaining({ Name: 'm1', IPv4Address: '10.77.0.11/24' }),
+      expect.objectContaining({ Name: 'm2', MacAddress: await mac('m2'), IPv4Address: '10.77.0.12/24' }),
+    ]);
+    expect(priv).toMatchObject({ Options: { parent: 'lan0', macvlan_mode: 'private' }, IPAM: { Config: [{ Subnet: '10.79.0.0/24', Gateway: '10.79.0.1' }] } });
+    expect(iso).toMatchObject({ Internal: true, Options: { macvlan_mode: 'bridge' }, IPAM: { Config: [{ Subnet: '10.78.0.0/24' }] } });
+    expect(iso.Options.parent).toBeUndefined();
+    expect(Object.values(iso.Containers).map((c) => (c as { Name: string }).Name)).toEqual(['i1', 'm1']);
+  });
+
   it('puts endpoints on the parent network, with the network gateway as their default route', async () => {
     const link = JSON.parse((await mustRun('ip', ['-n', ns('m2'), '-j', '-d', 'link', 'show', 'eth0'])).stdout)[0];
     expect(link.linkinfo).toMatchObject({ info_kind: 'macvlan', info_data: { mode: 'bridge' } });

@@ -118,8 +118,25 @@ describe.skipIf(!kernel)('overlay networks across three hosts', () => {
     const views = JSON.parse(ls.stdout) as { Name: string; Driver: string; Scope: string }[];
     expect(views.find((v) => v.Name === 'back')).toMatchObject({ Driver: 'overlay', Scope: 'swarm' });
     expect(views.find((v) => v.Name === 'ws_gwbridge')).toMatchObject({ Driver: 'bridge', Scope: 'local' });
-    const inspect = await runCli(['network', 'inspect', '--netns', hostNs('a').name, '--state-dir', hostNs('a').stateDir, 'back']);
-    expect(JSON.parse(inspect.stdout)[0].Options).toMatchObject({ 'com.docker.network.driver.overlay.vxlanid_list': '7000' });
+    // The overlays' bridges hold no address: the subnet comes from the endpoints here; back (job: no way out) is internal.
+    expect(views.find((v) => v.Name === 'front')).toMatchObject({ Subnet: '10.40.0.0/24', Internal: false });
+    expect(views.find((v) => v.Name === 'back')).toMatchObject({ Subnet: '10.41.0.0/24', Internal: true });
+    const inspect = await runCli(['network', 'inspect', '--netns', hostNs('a').name, '--state-dir', hostNs('a').stateDir, 'back', 'front']);
+    expect(inspect.code, inspect.stderr).toBe(0);
+    const [back, front] = JSON.parse(inspect.stdout);
+    expect(back.Options).toMatchObject({ 'com.docker.network.driver.overlay.vxlanid_list': '7000' });
+    expect(back).toMatchObject({ Internal: true, IPAM: { Config: [{ Subnet: '10.41.0.0/24' }] } });
+    expect(front).toMatchObject({ Internal: false, IPAM: { Config: [{ Subnet: '10.40.0.0/24' }] } });
+    // Peers: this host, and the hosts its forwarding entries tunnel to (back has endpoints on b and c, front on b only).
+    expect(back.Peers).toEqual(['192.0.2.11', '192.0.2.12', '192.0.2.13'].map((ip) => ({ Name: ip, IP: ip })));
+    expect(front.Peers).toEqual(['192.0.2.11', '192.0.2.12'].map((ip) => ({ Name: ip, IP: ip })));
+    const named = await runCli(['network', 'inspect', '--netns', hostNs('a').name, '--state-dir', hostNs('a').stateDir, '-d', dir, 'back']);
+    expect(named.code, named.stderr).toBe(0);
+    expect(JSON.parse(named.stdout)[0].Peers).toEqual([
+      { Name: 'a', IP: '192.0.2.11' },
+      { Name: 'b', IP: '192.0.2.12' },
+      { Name: 'c', IP: '192.0.2.13' },
+    ]);
   });
 
   it('creates on each host only its own endpoints', async () => {

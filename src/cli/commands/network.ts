@@ -4,17 +4,28 @@ import { HOST_NS } from '../../model/state.js';
 import { observe } from '../../observe/index.js';
 import { UserError } from '../../pipeline/pass.js';
 import { ownedNetnsPrefix } from '../../reconcile/names.js';
+import { formatSpecError, loadSpec } from '../../spec/index.js';
 import { hostStateDir, readState } from '../../store/state-file.js';
 import { type GlobalOptions, outputFormat, targetFor } from '../context.js';
 import { type NetworkView, networkViews } from '../output/network-view.js';
 
-async function views(cmd: Command): Promise<{ views: NetworkView[]; format: 'text' | 'json' }> {
+/** Underlay address → host name, from the `hosts:` of the spec in `dir`; none without one. */
+async function hostNames(dir: string | undefined): Promise<Map<string, string>> {
+  if (dir === undefined) return new Map();
+  const r = await loadSpec(dir);
+  if (!r.ok) throw new UserError(`${dir}: the spec is invalid`, r.errors.map(formatSpecError));
+  // validate rejects two hosts with one address, so this is one to one.
+  return new Map(Object.entries(r.spec.hosts).map(([name, h]) => [h.address, name]));
+}
+
+async function views(cmd: Command, dir?: string): Promise<{ views: NetworkView[]; format: 'text' | 'json' }> {
   const o = cmd.optsWithGlobals<GlobalOptions>();
   const format = outputFormat(o, ['text', 'json']) as 'text' | 'json';
   const t = await targetFor('network', undefined, o, (s) => process.stderr.write(`${s}\n`));
+  const names = await hostNames(dir);
   const stored = await readState(hostStateDir(t.stateDir, t.hostNetns));
   const observed = await observe({ hostNetns: t.hostNetns, namespaces: stored.namespaces, ownedPrefix: ownedNetnsPrefix(t.hostNetns), sysctls: { [HOST_NS]: [] }, firewall: true });
-  return { views: networkViews(observed.state), format };
+  return { views: networkViews(observed.state, names), format };
 }
 
 export function register(program: Command): void {
@@ -37,9 +48,10 @@ export function register(program: Command): void {
   network
     .command('inspect <name...>')
     .description('show networks in detail, as `docker network inspect` does (JSON)')
-    .addHelpText('after', '\nExamples:\n  wirestate network inspect --sandbox frontend backend')
-    .action(async (names: string[], _o: unknown, cmd: Command) => {
-      const { views: vs } = await views(cmd);
+    .option('-d, --dir <dir>', "a desired-state directory: its hosts: name an overlay's Peers (else they are named by address)")
+    .addHelpText('after', '\nExamples:\n  wirestate network inspect --sandbox frontend backend\n  wirestate network inspect --netns host-a -d /etc/wirestate shared')
+    .action(async (names: string[], opts: { dir?: string }, cmd: Command) => {
+      const { views: vs } = await views(cmd, opts.dir);
       const found = names.map((n) => vs.find((v) => v.Name === n || v.Id.startsWith(n)));
       process.stdout.write(`${JSON.stringify(found.filter(Boolean), null, 2)}\n`);
       const missing = names.filter((_, i) => !found[i]);
