@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { type NetworkView, networkViews } from '../../src/cli/output/network-view.js';
 import { type Address, type FdbEntry, HOST_NS, type HostState, type Link, type NamespaceState, type Route, addressKey, emptyNamespace, fdbKey, routeKey } from '../../src/model/state.js';
+import { bridgeLink as bridge, vxlanLink as vxlan } from './fixtures/links.js';
 
 const byKey = <T>(xs: T[], key: (x: T) => string): Record<string, T> => Object.fromEntries(xs.map((x) => [key(x), x]));
 
@@ -18,17 +19,6 @@ function namespace(netns: string | null, endpoint: string | undefined, links: Li
   return ns;
 }
 
-const bridge = (name: string, network: string): Link => ({ name, kind: 'bridge', alias: `wirestate network ${network}`, mtu: 1450, up: true, ipv6: false });
-const vxlan = (name: string, network: string, vni: number, master: string): Link => ({
-  name,
-  kind: 'vxlan',
-  alias: `wirestate network ${network} vxlan`,
-  mtu: 1450,
-  master,
-  up: true,
-  ipv6: false,
-  vxlan: { vni, port: 4789, local: '192.0.2.11', dev: 'eth0', learning: false, proxy: true },
-});
 const veth = (name: string, endpoint: string, network: string, mac: string): Link => ({ name, kind: 'veth', alias: `wirestate endpoint ${endpoint} network ${network}`, mac, up: true, ipv6: false });
 const macvlan = (name: string, endpoint: string, network: string, parent: string, mode: 'bridge' | 'private', mac: string): Link => ({
   name,
