@@ -45,3 +45,4 @@ export const vniOfXfrmTag = (tag: number): number => tag & 0xffffff;
 
 /** An overlay's VXLAN link: named after its VNI, so a new VNI is a new link. */
 export const vxlanName = (vni: number): string => `wsvx${vni.toString(16).padStart(6, '0')}`;
+export const isVxlanName = (name: string): boolean => /^wsvx[0-9a-f]{6}$/.test(name);

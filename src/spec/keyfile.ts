@@ -14,13 +14,21 @@ export interface KeyRing {
 
 export type KeyFile = KeyRing | { file: string; problem: string };
 
-/** Network → its key file as read now. Only encrypted overlays with a keyFile are read. */
-export async function readKeyFiles(spec: Spec): Promise<Record<string, KeyFile>> {
-  const out: Record<string, KeyFile> = {};
+/** Network → the absolute path of its key file. Only encrypted overlays with a keyFile have one read. */
+export function keyFilePaths(spec: Spec): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, net] of Object.entries(spec.networks)) {
     if (net.driver !== 'overlay' || !net.encrypted || !net.keyFile) continue;
     const declaredIn = sourceOf(spec, ['networks', name, 'keyFile'])?.file;
-    const file = declaredIn ? resolve(dirname(declaredIn), net.keyFile) : resolve(net.keyFile);
+    out[name] = declaredIn ? resolve(dirname(declaredIn), net.keyFile) : resolve(net.keyFile);
+  }
+  return out;
+}
+
+/** Network → its key file as read now. */
+export async function readKeyFiles(spec: Spec): Promise<Record<string, KeyFile>> {
+  const out: Record<string, KeyFile> = {};
+  for (const [name, file] of Object.entries(keyFilePaths(spec))) {
     try {
       const parsed = parseKeyFile(await readFile(file, 'utf8'));
       out[name] = 'problem' in parsed ? { file, problem: `${file} ${parsed.problem}` } : { file, keys: parsed.keys };

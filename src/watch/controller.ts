@@ -1,14 +1,17 @@
-// `wirestate reconcile DIR` without --once: the loop wired to its triggers (spec files, kernel
-// events, the resync period, SIGHUP), its outputs (log, status file, metrics) and a clean stop on
-// SIGINT/SIGTERM — the pass in flight finishes, nothing is torn down, exit status 0.
+// `wirestate reconcile DIR` without --once: the loop wired to its triggers (spec files, the key
+// files the spec names, kernel events, the resync period, SIGHUP), its outputs (log, status file,
+// metrics) and a clean stop on SIGINT/SIGTERM — the pass in flight finishes, nothing is torn
+// down, exit status 0.
 import type { Target } from '../pipeline/pass.js';
 import { loadSpec } from '../spec/index.js';
+import { keyFilePaths } from '../spec/keyfile.js';
 import { acquireLock } from '../store/lock.js';
 import { hostStateDir } from '../store/state-file.js';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 import { formatDuration } from './duration.js';
 import { watchSpec } from './files.js';
 import { watchKernel } from './kernel-events.js';
+import { watchKeyFiles } from './key-files.js';
 import { createLogger, type LogFormat } from './log.js';
 import { ControlLoop } from './loop.js';
 import { fullCollector } from './memory.js';
@@ -54,6 +57,12 @@ export async function runController(o: ControllerOptions): Promise<void> {
       maxSettleMs: MAX_SETTLE_MS,
       backoff: new Backoff(DEFAULT_BACKOFF),
       load: () => loadSpec(t.dir),
+      specLoaded: (spec) => {
+        const files = keyFilePaths(spec);
+        keyFiles.follow(Object.values(files));
+        // Every encrypted overlay has a key file (validate insists), and only those have IPsec.
+        kernel.watchXfrm(Object.keys(files).length > 0);
+      },
       pass: o.heal ? healPass(t, o.allowEmpty) : reportPass(t),
       afterPass: async (outcome) => {
         await kernel.track(outcome.namespaces);
@@ -73,6 +82,14 @@ export async function runController(o: ControllerOptions): Promise<void> {
       log,
     );
     cleanups.push(() => kernel.close());
+    const keyFiles = watchKeyFiles(
+      (file) => {
+        log.debug({ file }, 'key file changed');
+        loop.trigger('keyfile');
+      },
+      (folder, e) => log.warn({ folder, error: e.message }, 'cannot watch this folder of key files; their changes are found at the next resync'),
+    );
+    cleanups.push(async () => keyFiles.close());
     const files = await watchSpec(
       t.dir,
       (path) => {

@@ -4,9 +4,10 @@
 // together, or while a pass runs, coalesce into one pass.
 //
 // Failures retry with exponential backoff. While backing off, kernel events and resyncs wait for
-// the retry (a failing apply must not feed on its own events), but a spec edit or SIGHUP runs a
-// pass at once: that is how people fix things. An invalid spec never reaches the kernel: passes
-// keep using the last valid one (so self-heal goes on) and the status says Stalled until it is fixed.
+// the retry (a failing apply must not feed on its own events), but an edit of the spec or of a key
+// file, or SIGHUP, runs a pass at once: that is how people fix things. An invalid spec never
+// reaches the kernel: passes keep using the last valid one (so self-heal goes on) and the status
+// says Stalled until it is fixed.
 //
 // The kernel events a pass causes itself arrive while it runs and so schedule one more pass, which
 // finds nothing to do and causes no events: the loop settles after one extra, read-only pass.
@@ -44,6 +45,8 @@ export interface LoopOptions {
   maxSettleMs: number;
   backoff: Backoff;
   load(): Promise<LoadResult>;
+  /** Each time the spec is read and valid, before the pass uses it (e.g. watch the files it names). */
+  specLoaded(spec: Spec): void;
   pass(spec: Spec): Promise<PassOutcome>;
   /** After each successful pass (e.g. watch the namespaces it made). */
   afterPass(outcome: PassOutcome): Promise<void>;
@@ -54,7 +57,9 @@ export interface LoopOptions {
 }
 
 /** Triggers that run a pass even while backing off after a failure. */
-const URGENT: ReadonlySet<Trigger> = new Set<Trigger>(['start', 'file', 'signal', 'retry']);
+const URGENT: ReadonlySet<Trigger> = new Set<Trigger>(['start', 'file', 'keyfile', 'signal', 'retry']);
+/** Triggers that cannot change the YAML: a pass only they triggered keeps the spec last read. */
+const KEEP_SPEC: ReadonlySet<Trigger> = new Set<Trigger>(['kernel', 'keyfile']);
 /** Triggers that skip the settle delay. */
 const IMMEDIATE: ReadonlySet<Trigger> = new Set<Trigger>(['start', 'signal', 'retry']);
 
@@ -143,9 +148,8 @@ export class ControlLoop {
     const t0 = performance.now();
     this.setConditions(started, { reconciling: [true, 'Progressing', `pass triggered by ${trigger.join(', ')}`] });
     await this.publish();
-    // Kernel events cannot change the YAML: a pass only they triggered keeps the spec last read
-    // (reading a thousand endpoints' YAML costs 100–300 ms of the repair).
-    const specOk = this.lastValid && trigger.every((t) => t === 'kernel') ? this.status.specErrors.length === 0 : await this.loadSpec();
+    // Reading a thousand endpoints' YAML costs 100–300 ms of the repair; key files are read by the pass itself.
+    const specOk = this.lastValid && trigger.every((t) => KEEP_SPEC.has(t)) ? this.status.specErrors.length === 0 : await this.loadSpec();
     const current = this.lastValid;
     let outcome: PassOutcome | undefined;
     let error: unknown;
@@ -193,6 +197,7 @@ export class ControlLoop {
     this.logged.specErrors = '';
     this.status.specErrors = [];
     this.lastValid = { spec: loaded.spec, digest };
+    this.o.specLoaded(loaded.spec);
     return true;
   }
 

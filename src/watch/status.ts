@@ -8,8 +8,8 @@ import { dirname, join } from 'node:path';
 import type { DriftItem } from '../reconcile/drift.js';
 import { hostStateDir } from '../store/state-file.js';
 
-/** What made a pass run: the controller's start, a spec file, a kernel event, the resync period, SIGHUP, or a retry after a failure. */
-export type Trigger = 'start' | 'file' | 'kernel' | 'resync' | 'signal' | 'retry';
+/** What made a pass run: the controller's start, a spec file, a key file the spec names, a kernel event, the resync period, SIGHUP, or a retry after a failure. */
+export type Trigger = 'start' | 'file' | 'keyfile' | 'kernel' | 'resync' | 'signal' | 'retry';
 
 export type ConditionType = 'Ready' | 'Reconciling' | 'Stalled';
 

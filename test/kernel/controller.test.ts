@@ -1,14 +1,16 @@
 // The controller (`wirestate reconcile` without --once) against a throwaway host namespace: spec
 // files added, edited, broken and fixed, bursts of saves, hand-made damage repaired from kernel
-// events and at resync, SIGHUP, metrics, status, the report-only mode, and clean stops.
-import { readFileSync, writeFileSync } from 'node:fs';
+// events and at resync, SIGHUP, metrics, status, the report-only mode, and clean stops. On an
+// overlay host: forwarding entries, neighbours and IPsec policies repaired from their events,
+// traffic that must not cause passes, and the key files the spec names.
+import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostVethName } from '../../src/reconcile/names.js';
+import { hostVethName, vxlanName, xfrmTagOf } from '../../src/reconcile/names.js';
 import { loadSpec } from '../../src/spec/index.js';
 import { specDigest } from '../../src/watch/digest.js';
-import { type Controller, type HostNs, inNs, makeHostNs, mustRun, requireRoot, run, runCli, sleep, startController } from './helpers/index.js';
+import { type Controller, type HostNs, inNs, joinUnderlay, makeHostNs, mustRun, requireRoot, run, runCli, sleep, startController } from './helpers/index.js';
 
 const kernel = requireRoot();
 
@@ -379,5 +381,201 @@ describe.skipIf(!kernel)('the controller refuses to start', () => {
     expect(status.stdout).toContain('Exit status: 0 the controller runs and the host is Ready, 2 it runs but is not Ready, 1 no\ncontroller runs');
     const drift = await runCli(['drift', '--help']);
     expect(drift.stdout).toContain('  wirestate drift -o html . > drift.html');
+  });
+});
+
+describe.skipIf(!kernel)('the controller of an overlay host', () => {
+  const made: HostNs[] = [];
+  let a: HostNs;
+  let b: HostNs;
+  let dir: string;
+  let ctl: Controller;
+  const FRONT_VNI = 5101;
+  const SEC_VNI = 5102;
+  const vx = vxlanName(FRONT_VNI);
+  const K1 = '5e'.repeat(32);
+  const K2 = '6f'.repeat(32);
+  const K3 = '7a'.repeat(40);
+  let keyFile: string;
+  const spec = (sec = `  sec: { driver: overlay, subnet: 10.84.0.0/24, vni: ${SEC_VNI}, encrypted: true, keyFile: ../keys/sec.key }\n`) => `
+hosts:
+  a: { address: 192.0.2.11 }
+  b: { address: 192.0.2.12 }
+networks:
+  front: { driver: overlay, subnet: 10.83.0.0/24, vni: ${FRONT_VNI} }
+${sec}endpoints:
+  web: { host: a, networks: [front] }
+  api: { host: b, networks: [front] }
+${sec ? '  s1: { host: a, networks: [sec] }\n' : ''}settings: { defaultBridge: { enabled: false } }
+`;
+  /** api's address and MAC on front, as host b made them. */
+  let api: { ip: string; mac: string };
+  const fdbOnA = async () =>
+    (JSON.parse((await mustRun('bridge', ['-n', a.name, '-j', 'fdb', 'show', 'dev', vx])).stdout) as { mac: string; dst?: string }[]).filter((e) => e.dst).map((e) => `${e.mac} dst ${e.dst}`);
+  const neighboursOnA = async () =>
+    (JSON.parse((await mustRun('ip', ['-n', a.name, '-j', 'neigh', 'show', 'dev', vx, 'nud', 'permanent'])).stdout) as { dst: string; lladdr: string }[]).map((n) => `${n.dst} lladdr ${n.lladdr}`);
+  const policiesOnA = async () => (await mustRun('ip', ['-n', a.name, 'xfrm', 'policy', 'show'])).stdout;
+  /** The passes that started after `since` (an ISO time), oldest first. */
+  const passesSince = (since: string) => ctl.status()!.passes.filter((p) => p.startedAt > since).reverse();
+  const newest = () => ctl.status()!.passes[0]!.startedAt;
+  /** The controller's own children running `ip … xfrm monitor`. */
+  const xfrmMonitors = () => {
+    const children = readFileSync(`/proc/${ctl.pid}/task/${ctl.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').includes(' xfrm monitor ');
+      } catch {
+        return false;
+      }
+    });
+  };
+
+  beforeAll(async () => {
+    const underlay = await makeHostNs('ctu');
+    made.push(underlay);
+    a = await makeHostNs('cta');
+    made.push(a);
+    b = await makeHostNs('ctb');
+    made.push(b);
+    await joinUnderlay(underlay, [a, b]);
+    // The key file is outside the spec directory, named relative to the YAML.
+    keyFile = join(a.dir, 'keys', 'sec.key');
+    mkdirSync(join(a.dir, 'keys'));
+    writeFileSync(keyFile, `${K1}\n`);
+    dir = a.writeSpec({ 'net.yaml': spec() });
+    const rb = await runCli(['reconcile', '--once', '--netns', b.name, '--host', 'b', '--state-dir', b.stateDir, dir]);
+    expect(rb.code, rb.stderr).toBe(0);
+    const links = JSON.parse((await mustRun('ip', ['-n', `${b.name}-api`, '-j', 'addr', 'show'])).stdout) as { address: string; addr_info: { local: string }[] }[];
+    const onFront = links.find((l) => l.addr_info.some((i) => i.local.startsWith('10.83.')))!;
+    api = { ip: onFront.addr_info.find((i) => i.local.startsWith('10.83.'))!.local, mac: onFront.address };
+    // A resync that never comes during the tests: only events can be what repairs. Debug logs the
+    // events that pass the filter, for the failure messages.
+    ctl = await startController(['--netns', a.name, '--host', 'a', '--state-dir', a.stateDir, '--resync', '10m', '--log-level', 'debug', dir], { stateDir: a.stateDir, hostNetns: a.name });
+    await ctl.until('Ready', () => ctl.condition('Ready') === 'Ready True Converged');
+  });
+  afterAll(async () => {
+    await ctl?.kill();
+    for (const h of [a, b]) if (h) await runCli(['down', '--netns', h.name, '--host', h === a ? 'a' : 'b', '--state-dir', h.stateDir, dir]).catch(() => undefined);
+    for (const h of made) await h.cleanup();
+  });
+
+  it('runs no pass for ping traffic, though it raises neighbour events in the host namespace and the endpoint', async () => {
+    // Forget what earlier traffic taught the host and the endpoint, so this burst raises its events again.
+    await run('bridge', ['-n', a.name, 'fdb', 'del', api.mac, 'dev', vx, 'master']);
+    await mustRun('ip', ['-n', a.name, 'neigh', 'flush', 'dev', 'eth0']);
+    await mustRun('ip', ['-n', `${a.name}-web`, 'neigh', 'flush', 'all']);
+    await ctl.quiet();
+    const before = newest();
+    const gateway = /via (\S+)/.exec((await mustRun('ip', ['-n', `${a.name}-web`, 'route', 'show', 'default'])).stdout)![1]!;
+    const monitor = run('ip', ['-n', a.name, '-o', 'monitor', 'all-nsid', 'label', 'neigh'], { timeoutMs: 4_000 });
+    await sleep(300);
+    const pings = await Promise.all([
+      inNs(`${a.name}-web`, 'ping', ['-c', '30', '-i', '0.05', '-W', '1', '-n', '-q', api.ip], { timeoutMs: 10_000 }),
+      inNs(`${a.name}-web`, 'ping', ['-c', '10', '-i', '0.1', '-W', '1', '-n', '-q', gateway], { timeoutMs: 10_000 }),
+      inNs(`${a.name}-web`, 'ping', ['-c', '5', '-i', '0.2', '-W', '1', '-n', '-q', '10.83.0.250'], { timeoutMs: 10_000 }),
+    ]);
+    expect(pings.map((p) => p.code)).toEqual([0, 0, 1]);
+    const lines = (await monitor).stdout.split('\n');
+    // The noise was there: the bridge learning api's MAC on the tunnel port, the host resolving
+    // host b on the underlay, the endpoint resolving its peers.
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^\\[nsid current\\]\\[NEIGH\\]dev ${vx} lladdr ${api.mac} `)));
+    expect(lines).toContainEqual(expect.stringMatching(/^\[nsid current\]\[NEIGH\]192\.0\.2\.12 dev eth0 /));
+    // (Another namespace's device is named by its index in the host namespace: not eth0 here.)
+    expect(lines).toContainEqual(expect.stringMatching(/^\[nsid \d+\]\[NEIGH\]10\.83\.0\.250 dev \S+ /));
+    await sleep(500);
+    expect(passesSince(before), JSON.stringify(ctl.logs().filter((l) => l.msg === 'kernel event').slice(-5))).toEqual([]);
+  });
+
+  it('puts back a forwarding entry and a neighbour deleted by hand, from their kernel events', async () => {
+    expect(await fdbOnA()).toEqual([`${api.mac} dst 192.0.2.12`]);
+    expect(await neighboursOnA()).toEqual([`${api.ip} lladdr ${api.mac}`]);
+    const cases: [string, string[], () => Promise<string[]>, string][] = [
+      ['the forwarding entry', ['bridge', '-n', a.name, 'fdb', 'del', api.mac, 'dev', vx, 'dst', '192.0.2.12', 'self'], fdbOnA, `create fdb ${api.mac} dev ${vx} [host]`],
+      ['the neighbour', ['ip', '-n', a.name, 'neigh', 'del', api.ip, 'dev', vx], neighboursOnA, `create neighbour ${api.ip} dev ${vx} [host]`],
+    ];
+    for (const [what, [cmd, ...args], read, change] of cases) {
+      await ctl.quiet();
+      const logged = ctl.logs().length;
+      await mustRun(cmd!, args);
+      expect(await read(), what).toEqual([]);
+      const ms = await ctl.until(`${what} back`, async () => (await read()).length === 1, 5_000);
+      expect(ms, what).toBeLessThan(2_000);
+      const repair = () => ctl.logs().slice(logged).find((l) => l.msg.startsWith('applied'));
+      await ctl.until(`the repair of ${what} to be logged`, () => repair() !== undefined);
+      expect(repair(), what).toMatchObject({ trigger: ['kernel'], changes: [change] });
+    }
+  });
+
+  it("removes an IPsec policy of its own added by hand, from its event, and runs no pass for anyone else's", async () => {
+    const tag = `0x${xfrmTagOf(SEC_VNI).toString(16)}`;
+    await ctl.quiet();
+    let before = newest();
+    await mustRun('ip', ['-n', a.name, 'xfrm', 'policy', 'add', 'src', '192.0.2.11', 'dst', '192.0.2.14', 'proto', 'udp', 'dport', '4789', 'dir', 'out', 'tmpl', 'proto', 'esp', 'mode', 'transport', 'reqid', '7']);
+    await sleep(800);
+    expect(passesSince(before)).toEqual([]);
+    before = newest();
+    const logged = ctl.logs().length;
+    await mustRun('ip', ['-n', a.name, 'xfrm', 'policy', 'add', 'src', '192.0.2.11', 'dst', '192.0.2.13', 'proto', 'udp', 'dport', '4789', 'dir', 'out', 'mark', tag, 'tmpl', 'proto', 'esp', 'mode', 'transport', 'reqid', tag]);
+    expect(await policiesOnA()).toContain(`mark ${tag}/0xffffffff`);
+    const ms = await ctl.until('the policy gone', async () => !(await policiesOnA()).includes(`mark ${tag}/`), 5_000);
+    expect(ms).toBeLessThan(2_000);
+    const repair = () => ctl.logs().slice(logged).find((l) => l.msg.startsWith('applied'));
+    await ctl.until('the repair to be logged', () => repair() !== undefined);
+    expect(repair()).toMatchObject({ trigger: ['kernel'], changes: [`delete xfrm-policy out 192.0.2.11>192.0.2.13 udp/4789 mark ${tag} [host]`] });
+    // Anyone else's policy is left alone.
+    expect(await policiesOnA()).toContain('dst 192.0.2.14/32');
+  });
+
+  it('runs a pass when its key file is edited, replaced, removed or restored, and never logs a key', async () => {
+    await ctl.quiet();
+    // After a failed pass the controller is retrying, never quiet: a pass is found by its trigger.
+    const keyPass = async (what: string, change: () => void) => {
+      const before = newest();
+      change();
+      const found = () => passesSince(before).find((p) => p.trigger.includes('keyfile'));
+      const ms = await ctl.until(`a pass for ${what}`, () => found() !== undefined, 5_000);
+      expect(ms, what).toBeLessThan(2_000);
+      return found()!;
+    };
+    expect(await keyPass('an edit', () => writeFileSync(keyFile, `${K2}\n`))).not.toHaveProperty('error');
+    const bad = await keyPass('a replacement by rename', () => {
+      writeFileSync(`${keyFile}.new`, 'not-a-key\n');
+      renameSync(`${keyFile}.new`, keyFile);
+    });
+    expect(bad.error).toContain(`networks.sec.keyFile: ${keyFile} line 1 is not a hex key of 32 bytes or more`);
+    expect(ctl.condition('Ready')).toBe('Ready False SpecRejected');
+    const gone = await keyPass('a removal', () => unlinkSync(keyFile));
+    expect(gone.error).toContain(`networks.sec.keyFile: cannot read ${keyFile}: no such file`);
+    expect(await keyPass('a restore', () => writeFileSync(keyFile, `${K3}\n`))).not.toHaveProperty('error');
+    await ctl.until('Ready again', () => ctl.condition('Ready') === 'Ready True Converged');
+    for (const k of [K1, K2, K3]) expect(ctl.stderr()).not.toContain(k.slice(0, 16));
+  });
+
+  it('watches exactly the key files the spec names: a new one, then none, and IPsec events only while it has one', async () => {
+    expect(xfrmMonitors()).toHaveLength(1);
+    const other = join(a.dir, 'other-keys', 'sec.key');
+    mkdirSync(join(a.dir, 'other-keys'));
+    writeFileSync(other, `${K1}\n`);
+    await ctl.quiet();
+    let before = newest();
+    writeFileSync(join(dir, 'net.yaml'), spec(`  sec: { driver: overlay, subnet: 10.84.0.0/24, vni: ${SEC_VNI}, encrypted: true, keyFile: ../other-keys/sec.key }\n`));
+    await ctl.until('the new spec applied', () => passesSince(before).some((p) => p.trigger.includes('file') && !p.error));
+    await ctl.quiet();
+    before = newest();
+    writeFileSync(keyFile, `${K2}\n`);
+    await sleep(800);
+    expect(passesSince(before).filter((p) => p.trigger.includes('keyfile'))).toEqual([]);
+    writeFileSync(other, `${K2}\n`);
+    await ctl.until('a pass for the new key file', () => passesSince(before).some((p) => p.trigger.includes('keyfile')), 5_000);
+    // No encrypted network left: no key file to watch, no IPsec to watch.
+    writeFileSync(join(dir, 'net.yaml'), spec(''));
+    await ctl.until('the network removed', async () => !(await run('ip', ['-n', a.name, 'link', 'show', 'dev', vxlanName(SEC_VNI)])).stdout);
+    await ctl.quiet();
+    await ctl.until('the IPsec monitor stopped', () => xfrmMonitors().length === 0, 5_000);
+    before = newest();
+    writeFileSync(other, `${K3}\n`);
+    await sleep(800);
+    // (The endpoint namespace removed with the network can still raise link events: those passes are not in question.)
+    expect(passesSince(before).filter((p) => p.trigger.includes('keyfile'))).toEqual([]);
   });
 });

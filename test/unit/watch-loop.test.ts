@@ -38,6 +38,8 @@ interface Harness {
   setLoad(r: LoadResult): void;
   setPass(fn: (s: typeof specA) => Promise<PassOutcome>): void;
   afterPass: string[][];
+  /** The networks of each spec handed to specLoaded. */
+  specsLoaded: string[];
   loads: number;
 }
 
@@ -50,7 +52,7 @@ afterEach(async () => {
 function harness(over: Partial<LoopOptions> = {}): Harness {
   let load: LoadResult = valid();
   let pass = async (): Promise<PassOutcome> => outcome();
-  const h = { passes: [] as string[], logs: [] as Harness['logs'], published: [] as ControllerStatus[], afterPass: [] as string[][], loads: 0 } as Harness;
+  const h = { passes: [] as string[], logs: [] as Harness['logs'], published: [] as ControllerStatus[], afterPass: [] as string[][], specsLoaded: [] as string[], loads: 0 } as Harness;
   const log = pino({ level: 'debug' }, { write: (s: string) => h.logs.push(JSON.parse(s)) });
   h.metrics = new Metrics(0);
   h.loop = new ControlLoop({
@@ -62,6 +64,9 @@ function harness(over: Partial<LoopOptions> = {}): Harness {
     load: async () => {
       h.loads++;
       return load;
+    },
+    specLoaded: (s) => {
+      h.specsLoaded.push(Object.keys(s.networks).join(','));
     },
     pass: async (s) => {
       h.passes.push(Object.keys(s.networks).join(','));
@@ -268,6 +273,50 @@ describe('control loop', () => {
     await until('the kernel pass', () => h.loop.status.passes.length === 4);
     expect(h.condition('Stalled')).toMatch(/^True SpecInvalid/);
     expect(h.passes.at(-1)).toBe('b');
+  });
+
+  it('hands every valid spec it reads to specLoaded before the pass, and no invalid one', async () => {
+    const h = harness();
+    let seenByPass: string[] = [];
+    h.setPass(async () => {
+      seenByPass = [...h.specsLoaded];
+      return outcome();
+    });
+    h.loop.trigger('start');
+    await until('the first pass', () => h.loop.status.passes.length === 1);
+    expect(seenByPass).toEqual(['a']);
+    h.setLoad(invalid);
+    h.loop.trigger('file');
+    await until('the invalid pass', () => h.loop.status.passes.length === 2);
+    h.setLoad(valid(specB));
+    h.loop.trigger('kernel');
+    await until('the kernel pass', () => h.loop.status.passes.length === 3);
+    h.loop.trigger('resync');
+    await until('the resync pass', () => h.loop.status.passes.length === 4);
+    expect(h.specsLoaded).toEqual(['a', 'b']);
+  });
+
+  it('runs a pass for a key file change at once while backing off, without reading the YAML again', async () => {
+    const h = harness();
+    h.loop.trigger('start');
+    await until('the first pass', () => h.loop.status.passes.length === 1);
+    h.setLoad(valid(specB));
+    h.setPass(async () => {
+      throw new Error('networks.sec.keyFile: /k/sec.key line 1 is not a hex key of 32 bytes or more');
+    });
+    h.loop.trigger('keyfile');
+    await until('the key file pass', () => h.loop.status.passes.length === 2);
+    expect(h.loop.status.passes[0]).toMatchObject({ trigger: ['keyfile'], error: 'networks.sec.keyFile: /k/sec.key line 1 is not a hex key of 32 bytes or more' });
+    // Backing off (150 ms): a kernel event waits, a key file edit does not.
+    h.setPass(async () => outcome());
+    h.loop.trigger('kernel');
+    await sleep(60);
+    expect(h.loop.status.passes).toHaveLength(2);
+    h.loop.trigger('keyfile');
+    await until('the fixed key file pass', () => h.loop.status.passes.length === 3, 100);
+    expect(h.loop.status.passes[0]!.trigger).toEqual(['kernel', 'keyfile']);
+    expect(h.condition('Ready')).toMatch(/^True Converged/);
+    expect([h.loads, h.passes]).toEqual([1, ['a', 'a', 'a']]);
   });
 
   it('runs a resync pass when nothing else happens', async () => {

@@ -25,7 +25,7 @@ export interface Status {
   conditions: Condition[];
   lastAppliedDigest: string | null;
   specErrors: string[];
-  passes: { trigger: string[]; changes: number; drift: number; error?: string }[];
+  passes: { startedAt: string; trigger: string[]; changes: number; drift: number; error?: string }[];
   drift: { inSync: boolean; items: { kind: string; name: string; status: string }[] };
   stoppedAt?: string;
 }
