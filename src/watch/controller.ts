@@ -3,7 +3,7 @@
 // metrics) and a clean stop on SIGINT/SIGTERM — the pass in flight finishes, nothing is torn
 // down, exit status 0.
 import type { Target } from '../pipeline/pass.js';
-import { loadSpec } from '../spec/index.js';
+import { type ParseCache, loadSpec } from '../spec/index.js';
 import { keyFilePaths } from '../spec/keyfile.js';
 import { acquireLock } from '../store/lock.js';
 import { hostStateDir } from '../store/state-file.js';
@@ -50,13 +50,15 @@ export async function runController(o: ControllerOptions): Promise<void> {
     if (server) cleanups.push(() => server.close());
     const file = statusPath(t.stateDir, t.hostNetns);
     const collect = fullCollector();
+    // Unchanged files are not parsed again: an edit to one file of many costs that file.
+    const parsed: ParseCache = new Map();
     const loop = new ControlLoop({
       heal: o.heal,
       resyncMs: o.resyncMs,
       settleMs: SETTLE_MS,
       maxSettleMs: MAX_SETTLE_MS,
       backoff: new Backoff(DEFAULT_BACKOFF),
-      load: () => loadSpec(t.dir),
+      load: () => loadSpec(t.dir, parsed),
       specLoaded: (spec) => {
         const files = keyFilePaths(spec);
         keyFiles.follow(Object.values(files));
