@@ -31,7 +31,13 @@ export const stateDirOf = (o: GlobalOptions): string => o.stateDir ?? process.en
 export async function targetFor(command: string, dir: string | undefined, o: GlobalOptions, log: (s: string) => void): Promise<Target> {
   requireRoot(command);
   const hostNetns = hostNetnsOf(o);
-  if (o.sandbox && hostNetns && (await ensureSandbox(hostNetns))) log(`created sandbox host namespace ${hostNetns} (remove it with: ip netns del ${hostNetns})`);
+  if (o.sandbox && hostNetns) {
+    try {
+      if (await ensureSandbox(hostNetns)) log(`created sandbox host namespace ${hostNetns} (remove it with: ip netns del ${hostNetns})`);
+    } catch (e) {
+      throw new UserError(`--sandbox=${hostNetns}: ${(e as Error).message}`);
+    }
+  }
   return { dir: resolve(dir ?? '.'), hostNetns, hostName: o.host, stateDir: stateDirOf(o) };
 }
 

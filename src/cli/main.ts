@@ -1,6 +1,7 @@
 // The wirestate command line: parses arguments and hands over to the pipeline; errors the user
 // can act on are printed as plain lines (never a stack trace), with exit status 1.
 import { Command, Option } from 'commander';
+import { bareSandboxFlag } from './argv.js';
 import { colour as pc } from './colour.js';
 import { MissingToolError } from '../kernel/run.js';
 import { ApplyError } from '../apply/index.js';
@@ -20,7 +21,7 @@ const program = new Command('wirestate')
   .description('Docker-style container networking for Linux hosts, kept declaratively from YAML.')
   .version('0.1.0')
   .addOption(new Option('--netns <ns>', 'act on the host whose network stack is namespace NS'))
-  .addOption(new Option('--sandbox [ns]', 'like --netns, creating the namespace (default wirestate-sandbox) when absent'))
+  .addOption(new Option('--sandbox [ns]', 'like --netns, creating the namespace when absent: wirestate-sandbox, or NS given as --sandbox=NS'))
   .addOption(new Option('--host <name>', 'which entry of hosts: this machine is'))
   .addOption(new Option('--state-dir <dir>', 'where allocations are kept').env('WIRESTATE_STATE_DIR').default('/var/lib/wirestate'))
   .addOption(new Option('-o, --output <format>', 'text, json (plan, drift, status, network), markdown or html (drift)').default('text'))
@@ -59,7 +60,7 @@ function report(e: unknown): void {
 
 program.exitOverride();
 try {
-  await program.parseAsync(process.argv);
+  await program.parseAsync(bareSandboxFlag(process.argv));
 } catch (e: unknown) {
   report(e);
   const code = (e as { exitCode?: number }).exitCode;

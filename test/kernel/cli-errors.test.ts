@@ -28,6 +28,12 @@ describe.skipIf(!kernel)('command-line errors', () => {
     expect(r.stderr.trim()).toBe('error: use either --netns or --sandbox, not both');
   });
 
+  it('says why a sandbox name cannot be a namespace, in one line', async () => {
+    const r = await runCli(['plan', '--sandbox=no/such', '--state-dir', host.stateDir, dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('error: --sandbox=no/such: could not create the namespace: Invalid netns name "no/such"');
+  });
+
   it('refuses an output format a command does not have', async () => {
     const r = await runCli(['plan', ...base(), '-o', 'yaml', dir]);
     expect(r.code).toBe(1);
