@@ -4,8 +4,8 @@
 // `install`), deleted, or created after the watch began is seen by its name, where a watch on the
 // file would stay on the old inode. As for spec files, a change counts once the writes have
 // settled, so a pass does not read a half-written key. Only paths are ever passed on, never content.
-// Not chokidar, as spec files are: watching the file paths, chokidar 5 reported neither a
-// Kubernetes `..data` swap nor a key file created in a folder that did not exist at first (tried).
+// Not chokidar, as spec files are: watching the file paths, chokidar 5 did not report a
+// Kubernetes `..data` swap (tried).
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
