@@ -3,6 +3,7 @@ import { emptySpec, loadValid, reconcileOnce } from '../../pipeline/pass.js';
 import { type GlobalOptions, targetFor } from '../context.js';
 import { planLines } from '../output/plan-text.js';
 import { progress } from '../progress.js';
+import { plural } from '../output/words.js';
 
 export function register(program: Command): void {
   program
@@ -26,6 +27,6 @@ export function register(program: Command): void {
         process.exitCode = 1;
         return;
       }
-      p.succeed(r.applied ? `removed: ${r.applied} changes` : 'nothing to remove');
+      p.succeed(r.applied ? `removed: ${plural(r.applied, 'change')}` : 'nothing to remove');
     });
 }

@@ -4,6 +4,7 @@
 import type { DriftReport } from '../../reconcile/drift.js';
 import { expectedFound, where } from './drift-text.js';
 import type { TopoDriver, TopoEndpoint, TopoNetwork, TopoOverlay, TopoState, Topology } from './topology.js';
+import { plural } from './words.js';
 
 export interface HtmlReport {
   report: DriftReport;
@@ -15,7 +16,6 @@ export interface HtmlReport {
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const STATE_TEXT: Record<TopoState, string> = {
   ok: 'in sync',

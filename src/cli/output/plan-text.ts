@@ -2,6 +2,7 @@
 import { colour as pc } from '../colour.js';
 import type { Change, Plan } from '../../model/plan.js';
 import { HOST_NS } from '../../model/state.js';
+import { plural } from './words.js';
 
 const SIGN = { create: pc.green('+'), update: pc.yellow('~'), delete: pc.red('-') };
 
@@ -54,7 +55,7 @@ export function planLines(plan: Plan): string[] {
 export function planSummary(plan: Plan): string {
   const n = (a: Change['action']) => plan.changes.filter((c) => c.action === a).length;
   if (plan.changes.length === 0) return 'Nothing to do: the kernel matches the spec.';
-  return `${plan.changes.length} change${plan.changes.length === 1 ? '' : 's'}: ${n('create')} to create, ${n('update')} to update, ${n('delete')} to delete.`;
+  return `${plural(plan.changes.length, 'change')}: ${n('create')} to create, ${n('update')} to update, ${n('delete')} to delete.`;
 }
 
 /** `-o json`: the plan document of the contract; kernel-model details ride along under each change. */
