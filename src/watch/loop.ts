@@ -1,6 +1,7 @@
 // The control loop's state machine. Level-triggered: file events, kernel events, the resync
 // period and SIGHUP only mark the host dirty (`trigger`); a pass always reloads the spec and
-// recomputes everything, so no event needs to say what changed. Triggers that arrive close
+// recomputes everything, so no event needs to say what changed (kernel events only spare the pass
+// reading endpoint namespaces nothing happened in: observe-scope.ts). Triggers that arrive close
 // together, or while a pass runs, coalesce into one pass.
 //
 // Failures retry with exponential backoff. While backing off, kernel events and resyncs wait for
@@ -11,6 +12,7 @@
 //
 // The kernel events a pass causes itself arrive while it runs and so schedule one more pass, which
 // finds nothing to do and causes no events: the loop settles after one extra, read-only pass.
+import type { ObserveCounts } from '../observe/cache.js';
 import type { DriftReport } from '../reconcile/drift.js';
 import { UserError } from '../pipeline/pass.js';
 import { formatSpecError, type LoadResult } from '../spec/index.js';
@@ -34,6 +36,8 @@ export interface PassOutcome {
   owned: Record<string, number>;
   /** The desired state's endpoint namespaces (their kernel events are watched). */
   namespaces: string[];
+  /** Endpoint namespaces the pass read, and those it took from the previous passes (see observe-scope.ts). */
+  observed?: ObserveCounts;
 }
 
 export interface LoopOptions {
@@ -47,7 +51,7 @@ export interface LoopOptions {
   load(): Promise<LoadResult>;
   /** Each time the spec is read and valid, before the pass uses it (e.g. watch the files it names). */
   specLoaded(spec: Spec): void;
-  pass(spec: Spec): Promise<PassOutcome>;
+  pass(spec: Spec, trigger: readonly Trigger[]): Promise<PassOutcome>;
   /** After each successful pass (e.g. watch the namespaces it made). */
   afterPass(outcome: PassOutcome): Promise<void>;
   publish(status: ControllerStatus): Promise<void>;
@@ -155,7 +159,7 @@ export class ControlLoop {
     let error: unknown;
     if (current) {
       try {
-        outcome = await this.o.pass(current.spec);
+        outcome = await this.o.pass(current.spec, trigger);
         if (this.o.heal && !outcome.remaining.inSync) {
           error = new Error(`after ${plural(outcome.changes.length, 'change')} the kernel still differs in ${plural(outcome.remaining.items.length, 'object')}: ${outcome.remaining.items.map(driftLine).join('; ')}`);
         }
@@ -164,7 +168,7 @@ export class ControlLoop {
       }
     }
     const ms = Math.round(performance.now() - t0);
-    const record: PassRecord = { startedAt: started.toISOString(), durationMs: ms, trigger, digest: current?.digest ?? null, changes: outcome?.changes.length ?? 0, drift: outcome?.found.items.length ?? 0 };
+    const record: PassRecord = { startedAt: started.toISOString(), durationMs: ms, trigger, digest: current?.digest ?? null, changes: outcome?.changes.length ?? 0, drift: outcome?.found.items.length ?? 0, ...(outcome?.observed ? { observed: outcome.observed } : {}) };
     if (!current) record.error = 'the spec is invalid and no earlier spec was valid: nothing to apply';
     else if (error) record.error = error instanceof UserError ? [error.message, ...error.lines].join('; ') : (error as Error).message;
     this.status.passes = [record, ...this.status.passes].slice(0, HISTORY);
@@ -212,7 +216,7 @@ export class ControlLoop {
     const warnings = outcome.warnings.join('\n');
     if (warnings !== this.logged.warnings && outcome.warnings.length) this.o.log.warn({ warnings: outcome.warnings }, 'the spec uses parts this version does not program');
     this.logged.warnings = warnings;
-    const fields = { trigger: record.trigger, durationMs: record.durationMs };
+    const fields = { trigger: record.trigger, durationMs: record.durationMs, ...(record.observed ? { observed: record.observed } : {}) };
     if (outcome.changes.length) this.o.log.info({ ...fields, changes: outcome.changes.map((c) => c.text) }, `applied ${plural(outcome.changes.length, 'change')}`);
     else if (this.o.heal) this.o.log[record.trigger.some((t) => t === 'start' || t === 'signal') ? 'info' : 'debug'](fields, 'in sync: nothing to do');
     if (!this.o.heal) {

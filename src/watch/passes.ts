@@ -1,12 +1,13 @@
 // What one controller pass does in each mode: heal (reconcile: plan, apply, verify — the lock is
 // taken for the pass only, so `plan` and `drift` keep working while the controller runs) or
-// report-only (`--no-heal`: plan and report, never apply, no lock).
+// report-only (`--no-heal`: plan and report, never apply, no lock). Either reads again only the
+// endpoint namespaces its ObserveScope says may have changed.
 import { HOST_NS, type HostState } from '../model/state.js';
 import type { Change } from '../model/plan.js';
 import { type Target, computePlan, reconcileOnce } from '../pipeline/pass.js';
 import { driftReport } from '../reconcile/drift.js';
-import type { Spec } from '../spec/types.js';
-import type { PassOutcome } from './loop.js';
+import type { LoopOptions } from './loop.js';
+import type { ObserveScope } from './observe-scope.js';
 
 const where = (ns: string): string => (ns === HOST_NS ? 'host' : ns);
 const line = (c: Change): { kind: string; text: string } => ({ kind: c.kind, text: `${c.action} ${c.kind} ${c.name} [${where(c.namespace)}]` });
@@ -29,19 +30,25 @@ const namespacesOf = (desired: HostState): string[] =>
     .filter(([key]) => key !== HOST_NS)
     .map(([key, ns]) => ns.netns ?? key);
 
-export function healPass(t: Target, allowEmpty: boolean): (spec: Spec) => Promise<PassOutcome> {
-  return async (spec) => {
-    const r = await reconcileOnce(spec, t, { allowEmpty });
-    const desired = r.compiled.desired;
-    return { changes: r.plan.changes.map(line), found: driftReport(r.plan), remaining: driftReport(r.remaining), warnings: r.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
-  };
+type Pass = LoopOptions['pass'];
+
+export function healPass(t: Target, allowEmpty: boolean, scope: ObserveScope): Pass {
+  return (spec, trigger) =>
+    scope.run(trigger, async (cache) => {
+      const r = await reconcileOnce(spec, t, { allowEmpty, cache });
+      const desired = r.compiled.desired;
+      const touched = [...new Set(r.plan.changes.map((c) => c.namespace).filter((k) => k !== HOST_NS))];
+      const outcome = { changes: r.plan.changes.map(line), found: driftReport(r.plan), remaining: driftReport(r.remaining), warnings: r.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
+      return { outcome, touched };
+    });
 }
 
-export function reportPass(t: Target): (spec: Spec) => Promise<PassOutcome> {
-  return async (spec) => {
-    const p = await computePlan(spec, t);
-    const drift = driftReport(p.plan);
-    const desired = p.compiled.desired;
-    return { changes: [], found: drift, remaining: drift, warnings: p.compiled.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) };
-  };
+export function reportPass(t: Target, scope: ObserveScope): Pass {
+  return (spec, trigger) =>
+    scope.run(trigger, async (cache) => {
+      const p = await computePlan(spec, t, cache);
+      const drift = driftReport(p.plan);
+      const desired = p.compiled.desired;
+      return { outcome: { changes: [], found: drift, remaining: drift, warnings: p.compiled.warnings, owned: ownedCounts(desired), namespaces: namespacesOf(desired) }, touched: [] };
+    });
 }

@@ -5,6 +5,7 @@
 // without talking to the process.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { ObserveCounts } from '../observe/cache.js';
 import type { DriftItem } from '../reconcile/drift.js';
 import { hostStateDir } from '../store/state-file.js';
 
@@ -32,6 +33,8 @@ export interface PassRecord {
   changes: number;
   /** Objects that differed from the spec when the pass looked. */
   drift: number;
+  /** Endpoint namespaces read from the kernel, and those whose state from earlier passes was used. */
+  observed?: ObserveCounts;
   error?: string;
 }
 

@@ -30,7 +30,8 @@ function view(d: NetnsDump): Json {
   });
   return {
     links: (d.links as Json[]).map(link),
-    addrs: (d.addrs as Json[]).map(addr),
+    // dumpWithIp asks for IPv4 only: ip then lists only the links that have an IPv4 address.
+    addrs: (d.addrs as Json[]).map(addr).filter((a) => (a.addr_info as Json[]).length > 0),
     routes: (d.routes as Json[]).map((r) => pick(r, ['type', 'dst', 'gateway', 'dev', 'protocol', 'scope'])),
   };
 }

@@ -25,7 +25,7 @@ export interface Status {
   conditions: Condition[];
   lastAppliedDigest: string | null;
   specErrors: string[];
-  passes: { startedAt: string; trigger: string[]; changes: number; drift: number; error?: string }[];
+  passes: { startedAt: string; trigger: string[]; changes: number; drift: number; observed?: { read: number; reused: number }; error?: string }[];
   drift: { inSync: boolean; items: { kind: string; name: string; status: string }[] };
   stoppedAt?: string;
 }
