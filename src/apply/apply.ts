@@ -1,8 +1,8 @@
 // Executes a Plan with as few spawns as possible, in this order: services let go of namespaces
 // about to be deleted, namespace deletes, namespace creates (one ip batch each), the host's
 // links/addresses/routes (one forced ip batch), each endpoint namespace's (one batch each, in
-// parallel), sysctls (one process per namespace), IPsec (one ip batch), the firewall (one atomic
-// iptables-restore per table), the overlay's neighbour and FDB entries (one ip and one bridge
+// parallel), sysctls (one process per namespace), IPsec (one ip batch), the firewall (one
+// iptables-restore, each table in it committed whole), the overlay's neighbour and FDB entries (one ip and one bridge
 // batch: they let traffic cross hosts, so they come after the IPsec and firewall that protect it),
 // managed files (written atomically), and last the services, which serve those files. After the
 // published ports change, the UDP flows they catch are dropped from conntrack (one `conntrack -R`).
@@ -234,28 +234,51 @@ async function sysctls(ex: Execution, key: string, changes: SysctlChange[]): Pro
   }
 }
 
-/** The wirestate jumps currently in each built-in chain of `table`, read fresh so every `-D` matches. */
-async function presentJumps(ex: Execution, netns: string | null, table: TableName): Promise<Record<string, string[]>> {
+/** The wirestate jumps currently in each built-in chain, by table, read fresh so every `-D` matches. */
+async function presentJumps(ex: Execution, netns: string | null): Promise<Partial<Record<TableName, Record<string, string[]>>>> {
   ex.spawns++;
-  const res = await run('iptables-save', ['-t', table], { netns });
-  if (res.code !== 0) throw new Error(`iptables-save -t ${table}: ${res.stderr.trim() || `exit status ${res.code}`}`);
-  return parseIptablesSave(res.stdout).tables[table]?.jumps ?? {};
+  const res = await run('iptables-save', [], { netns });
+  if (res.code !== 0) throw new Error(`iptables-save: ${res.stderr.trim() || `exit status ${res.code}`}`);
+  const { tables } = parseIptablesSave(res.stdout);
+  return Object.fromEntries(Object.entries(tables).map(([t, table]) => [t, table?.jumps ?? {}]));
 }
 
-async function firewallTable(ex: Execution, key: string, table: TableName, changes: FirewallChange[]): Promise<void> {
+/**
+ * All of a namespace's firewall changes in one `iptables-restore --noflush`: a section per table,
+ * each committed whole. iptables-restore stops at the first error and names its line: the
+ * tables before it are in, the one it is in is not, those after were not tried.
+ */
+async function firewall(ex: Execution, key: string, changes: FirewallChange[]): Promise<void> {
   if (!ex.runnable(changes, key)) return;
   const netns = ex.netns(key);
+  const tables = [...groupBy(changes, (c) => c.table)];
+  const sections: { changes: FirewallChange[]; lastLine: number }[] = [];
+  let input = '';
   try {
-    const present = changes.some((c) => c.kind === 'jumps') ? await presentJumps(ex, netns, table) : {};
-    const input = renderRestore(table, changes, present);
-    ex.spawns++;
-    const res = await run('iptables-restore', ['--noflush'], { netns, input });
-    if (res.code !== 0) throw new Error(res.stderr.trim().split('\n').slice(0, 2).join(' ') || `iptables-restore exited with status ${res.code}`);
+    const present = changes.some((c) => c.kind === 'jumps') ? await presentJumps(ex, netns) : {};
+    for (const [table, tableChanges] of tables) {
+      input += renderRestore(table, tableChanges, present[table] ?? {});
+      sections.push({ changes: tableChanges, lastLine: input.split('\n').length - 1 });
+    }
   } catch (e) {
     for (const c of changes) ex.fail(c, (e as Error).message);
     return;
   }
-  for (const c of changes) ex.done(c);
+  ex.spawns++;
+  const res = await run('iptables-restore', ['--noflush'], { netns, input });
+  if (res.code === 0) {
+    for (const c of changes) ex.done(c);
+    return;
+  }
+  const error = res.stderr.trim().split('\n').slice(0, 2).join(' ') || `iptables-restore exited with status ${res.code}`;
+  const line = Number(/Error occurred at line: (\d+)/.exec(res.stderr)?.[1] ?? Number.NaN);
+  const failing = sections.findIndex((s) => line <= s.lastLine);
+  sections.forEach((s, i) => {
+    // Without a line to go by, nothing can be said to be in.
+    if (failing < 0 || i === failing) for (const c of s.changes) ex.fail(c, error);
+    else if (i < failing) for (const c of s.changes) ex.done(c);
+    else for (const c of s.changes) ex.settle(c, { state: 'notRun' });
+  });
 }
 
 // conntrack reads `-R -` by opening /dev/stdin, which fails on the socket Node gives a child as
@@ -294,10 +317,7 @@ export async function apply(plan: Plan, opts: ApplyOptions): Promise<ApplyReport
   await mapPool([...groupBy(of('sysctl'), (c) => c.namespace)], DEFAULT_POOL_LIMIT, ([key, changes]) => sysctls(ex, key, changes));
   for (const [key, changes] of groupBy(of('xfrm-state', 'xfrm-policy'), (c) => c.namespace)) await ipsec(ex, key, changes);
 
-  for (const [, changes] of groupBy(of('chain', 'jumps'), (c) => `${c.namespace}\0${c.table}`)) {
-    const first = changes[0] as FirewallChange;
-    await firewallTable(ex, first.namespace, first.table, changes);
-  }
+  for (const [key, changes] of groupBy(of('chain', 'jumps'), (c) => c.namespace)) await firewall(ex, key, changes);
   await flushConntrack(ex, of('chain').filter((c) => c.namespace === HOST_NS));
   const unsafe = unprotected(ex, of('xfrm-state', 'xfrm-policy'));
   for (const [key, changes] of groupBy(of('neighbour', 'fdb'), (c) => c.namespace)) await forwarding(ex, key, changes, unsafe);

@@ -152,13 +152,33 @@ describe.skipIf(!isRoot)('apply and observe on a real kernel', () => {
     expect(report.applied).toEqual(plan.changes);
     expect(progress).toHaveLength(plan.changes.length);
     expect(progress.at(-1)).toBe(0);
-    // netns add, host batch, 2 endpoint batches, sysctls, then per table iptables-save + restore.
-    expect(report.spawns).toBe(9);
+    // netns add, host batch, 2 endpoint batches, sysctls, then one iptables-save and one restore for both tables.
+    expect(report.spawns).toBe(7);
 
     const after = await observe(request);
     expect(after.state).toEqual(withoutPeers(desired));
     expect(after.facts.netnsNames).toEqual(expect.arrayContaining([H, E1, E2]));
     expect(after.facts.foreignLinks).toEqual(['lo']);
+  });
+
+  it('restores all tables in one process, and settles each by where iptables-restore stopped', async () => {
+    const chain = (table: TableName, name: string, rules: string[]): Change => ({ action: 'create', kind: 'chain', namespace: HOST_NS, name: `${table}/${name}`, table, chain: name, rules, detail: [] });
+    const good = chain('raw', 'WST-GOOD', ['-j RETURN']);
+    const bad = chain('nat', 'WST-BAD', ['-j WST-NO-SUCH-CHAIN']);
+    const after = chain('filter', 'WST-AFTER', ['-j RETURN']);
+    const err = await apply({ changes: [good, bad, after] }, { hostNetns: H }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplyError);
+    const { done, failed, notRun } = err as ApplyError;
+    expect(done).toEqual([good]);
+    expect(failed.map((f) => f.change)).toEqual([bad]);
+    expect(failed[0]?.error).toContain("Chain 'WST-NO-SUCH-CHAIN' does not exist");
+    expect(notRun).toEqual([after]);
+    const save = await inHost('iptables-save', []);
+    expect(save).toContain(':WST-GOOD');
+    expect(save).not.toContain('WST-BAD');
+    expect(save).not.toContain('WST-AFTER');
+    await inHost('iptables', ['-t', 'raw', '-F', 'WST-GOOD']);
+    await inHost('iptables', ['-t', 'raw', '-X', 'WST-GOOD']);
   });
 
   it('connects the endpoints through the bridge', async () => {
